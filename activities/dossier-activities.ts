@@ -1,0 +1,117 @@
+import type { Knex } from 'knex';
+import { addDuration, addWorkingTime, durationToMs, workingTimeBetween, type CalendarConfig } from '../domain/calendar';
+import type { DossierActivities, DossierPatch } from './types';
+
+export interface ActivityDeps {
+  db: Knex;
+  /** the business calendar an agency counts legal time on */
+  calendarFor(agencyCode: string): Promise<CalendarConfig>;
+}
+
+const PATCH_COLUMNS: Record<keyof DossierPatch, string> = {
+  status: 'status',
+  currentSteps: 'current_steps',
+  acceptedAt: 'accepted_at',
+  appointmentAt: 'appointment_at',
+  originalAppointmentAt: 'original_appointment_at',
+  overdue: 'overdue',
+  finishedAt: 'finished_at',
+  returnedAt: 'returned_at',
+  supplementCount: 'supplement_count',
+};
+
+function toRow(patch: DossierPatch): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [field, column] of Object.entries(PATCH_COLUMNS) as [keyof DossierPatch, string][]) {
+    const value = patch[field];
+    if (value === undefined) continue;
+    row[column] = field === 'currentSteps' ? JSON.stringify(value) : value;
+  }
+  return row;
+}
+
+/** The dossier's read model in PostgreSQL: history, row and tasks, written idempotently. */
+type CoreActivities = Omit<DossierActivities, 'digitize' | 'requestPayments' | 'unpaidFees' | 'createLinkedDossier' | 'closeHandoff'>;
+
+export function createDossierActivities({ db, calendarFor }: ActivityDeps): CoreActivities {
+  return {
+    async recordEvent(e) {
+      await db.transaction(async (trx) => {
+        const inserted = await trx('dossier_events')
+          .insert({
+            dossier_code: e.dossierCode, event_key: e.key, type: e.type, from_status: e.fromStatus,
+            to_status: e.toStatus, step_id: e.stepId, actor: e.actor.username, actor_name: e.actor.fullName,
+            reason: e.reason, data: e.data ? JSON.stringify(e.data) : null, at: e.at,
+          })
+          .onConflict(['dossier_code', 'event_key'])
+          .ignore()
+          .returning('id');
+        if (inserted.length === 0 || !e.dossier) return;
+        await trx('dossiers').where({ code: e.dossierCode })
+          .update({ ...toRow(e.dossier), updated_at: trx.fn.now() });
+      });
+    },
+
+    async computeDue({ agencyCode, from, duration }) {
+      return addDuration(await calendarFor(agencyCode), from, duration);
+    },
+
+    async computeWarning({ agencyCode, from, duration, leadMs }) {
+      const total = durationToMs(duration);
+      if (total === undefined || total <= leadMs) return null;
+      const cal = await calendarFor(agencyCode);
+      if ('iso' in duration) return new Date(Date.parse(from) + total - leadMs).toISOString();
+      return addWorkingTime(cal, from, total - leadMs);
+    },
+
+    async responsibleLeader({ agencyCode, unitCode }) {
+      const own = await db('account_roles').join('accounts', 'accounts.username', 'account_roles.username')
+        .where({ 'accounts.agency_code': agencyCode, 'accounts.unit_code': unitCode, 'account_roles.role': 'leader', 'accounts.disabled': false })
+        .first('accounts.username');
+      if (own) return { unit: unitCode, role: 'leader' };
+      const leadership = await db('units').where({ agency_code: agencyCode, kind: 'leadership' }).orderBy('code').first('code');
+      return { unit: leadership?.code ?? unitCode, role: 'leader' };
+    },
+
+    async notify(n) {
+      const recipient = 'applicant' in n.to ? { kind: 'applicant', id: n.dossierCode } : { kind: 'unit-role', id: `${n.to.agency}/${n.to.unit}/${n.to.role}` };
+      for (const channel of n.channels) {
+        await db('notifications').insert({
+          key: `${n.key}:${channel}`, dossier_code: n.dossierCode, recipient_kind: recipient.kind, recipient: recipient.id,
+          channel, template: n.template, data: JSON.stringify(n.data),
+        }).onConflict('key').ignore();
+      }
+    },
+
+    async shiftByPause({ agencyCode, instant, pausedFrom, pausedTo }) {
+      const cal = await calendarFor(agencyCode);
+      return addWorkingTime(cal, instant, workingTimeBetween(cal, pausedFrom, pausedTo));
+    },
+
+    async openTask(t) {
+      const row = {
+        id: t.taskId, dossier_code: t.dossierCode, step_id: t.stepId, iteration: t.iteration, step_kind: t.stepKind,
+        step_name: t.stepName, procedure_code: t.procedureCode, agency_code: t.agencyCode, unit_code: t.unitCode,
+        role: t.role, due_at: t.dueAt ?? null, outcomes: JSON.stringify(t.outcomes),
+        form: t.form ? JSON.stringify(t.form) : null,
+      };
+      await db('tasks').insert(row).onConflict(['dossier_code', 'step_id', 'iteration']).ignore();
+    },
+
+    async closeTask(c) {
+      await db('tasks').where({ id: c.taskId }).whereIn('state', ['open', 'claimed']).update({
+        state: 'completed', outcome: c.outcome, data: c.data ? JSON.stringify(c.data) : null,
+        comment: c.comment ?? null, completed_by: c.actor.username, completed_at: c.at,
+      });
+    },
+
+    async cancelOpenTasks({ dossierCode, reason }) {
+      return db.transaction(async (trx) => {
+        await trx('payments').where({ dossier_code: dossierCode, state: 'pending' }).update({ state: 'cancelled' });
+        const cancelled: number = await trx('tasks').where({ dossier_code: dossierCode }).whereIn('state', ['open', 'claimed'])
+          .update({ state: 'cancelled', comment: reason });
+        return cancelled;
+      });
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import type { Client } from '@temporalio/client';
+import express, { type Request } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Knex } from 'knex';
+import swaggerUi from 'swagger-ui-express';
+import procedureSchema from '../procedures/schema/procedure.schema.json';
+import type { Logger } from '../lib/logger';
+import { createCalendarStore } from '../activities/calendar-store';
+import { createAuth, requireOfficer } from './auth';
+import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError, errorHandler } from './errors';
+import { idempotency } from './idempotency';
+import { openApiDocument } from './openapi';
+import { adminRouter } from './routes/admin';
+import { calendarRouter } from './routes/calendar';
+import { renderDiagram } from './services/diagram';
+import { createDossierService } from './services/dossiers';
+import { compileOrThrow, createProcedureService } from './services/procedures';
+import { createTaskService } from './services/tasks';
+import { Validator } from './validation';
+import type { DossierSettings } from '../workflows/messages';
+
+export interface AppDeps {
+  db: Knex;
+  temporal: Client;
+  taskQueue: string;
+  jwtSecret: string;
+  tokenTtl: string;
+  log: Logger;
+  /** login attempts per account name and address per 15 minutes */
+  loginLimit?: number;
+  /** lead times and limits handed to each new dossier's run */
+  dossierSettings?: Partial<DossierSettings>;
+}
+
+function pageOf(req: Request) {
+  const page = Number(req.query.page ?? 1);
+  const pageSize = Number(req.query.pageSize ?? 20);
+  if (!Number.isInteger(page) || page < 1) throw new BadRequestError('page must be a positive integer');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new BadRequestError('pageSize must be between 1 and 200');
+  return { page, pageSize };
+}
+
+function intParam(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new BadRequestError(`${name} must be a positive integer, not "${value}"`);
+  return n;
+}
+
+/** The HTTP API, built from its dependencies; the caller listens. */
+export function createApp(deps: AppDeps): express.Express {
+  const { db, temporal, log } = deps;
+  const validator = new Validator();
+  const auth = createAuth(deps);
+  const procedures = createProcedureService(db);
+  const dossiers = createDossierService({ db, temporal, taskQueue: deps.taskQueue, procedures, validator, settings: deps.dossierSettings });
+  const tasks = createTaskService({ db, temporal, validator });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(express.json({ limit: '25mb' }));
+  app.use(auth.authenticate);
+  app.use(idempotency(db));
+
+  app.get('/api/health', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    await db.raw('SELECT 1').then(() => { checks.database = 'ok'; }, (e: Error) => { checks.database = e.message; });
+    await temporal.connection.workflowService.getSystemInfo({})
+      .then(() => { checks.temporal = 'ok'; }, (e: Error) => { checks.temporal = e.message; });
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks });
+  });
+  app.get('/api/openapi.json', (_req, res) => { res.json(openApiDocument); });
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
+  app.get('/api/schemas/procedure.schema.json', (_req, res) => { res.type('application/schema+json').send(JSON.stringify(procedureSchema)); });
+
+  const loginLimiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: deps.loginLimit ?? 10,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.username ?? '')}`,
+    handler: (_req, _res, next) => next(new TooManyRequestsError('too many login attempts; wait 15 minutes')),
+  });
+  app.post('/api/auth/login', loginLimiter, async (req, res) => {
+    const body = validator.check<{ username: string; password: string }>({
+      type: 'object', required: ['username', 'password'], additionalProperties: false,
+      properties: { username: { type: 'string', minLength: 1, maxLength: 100 }, password: { type: 'string', minLength: 1, maxLength: 200 } },
+    }, req.body, 'the login');
+    const result = await auth.login(body.username, body.password);
+    if (!result) throw new UnauthorizedError('wrong account name or password, or the account is disabled');
+    res.json(result);
+  });
+  app.get('/api/auth/me', (req, res) => {
+    if (!req.principal) throw new UnauthorizedError();
+    res.json(req.principal);
+  });
+
+  app.get('/api/procedures', async (_req, res) => { res.json({ items: await procedures.list() }); });
+  app.post('/api/procedures', async (req, res) => {
+    const officer = requireOfficer(req, 'designer');
+    const { created, ...version } = await procedures.upload(req.body, officer.username);
+    res.status(created ? 201 : 200).json(version);
+  });
+  app.post('/api/procedures/validate', async (req, res) => {
+    await compileOrThrow(db, req.body);
+    res.json({ ok: true });
+  });
+  app.get('/api/procedures/:code', async (req, res) => {
+    const live = await procedures.live(req.params.code);
+    res.json({ ...live.summary, definition: live.definition });
+  });
+  app.get('/api/procedures/:code/versions/:version', async (req, res) => {
+    const v = await procedures.version(req.params.code, intParam(req.params.version, 'version'));
+    res.json({ ...v.summary, definition: v.definition, plan: v.plan });
+  });
+  app.get('/api/procedures/:code/versions/:version/diagram', async (req, res) => {
+    const v = await procedures.version(req.params.code, intParam(req.params.version, 'version'));
+    res.type('image/svg+xml').send(await renderDiagram(v.plan));
+  });
+  app.post('/api/procedures/:code/versions/:version/publish', async (req, res) => {
+    const officer = requireOfficer(req, 'designer');
+    res.json(await procedures.publish(req.params.code, intParam(req.params.version, 'version'), officer.username));
+  });
+
+  app.post('/api/dossiers', async (req, res) => {
+    const result = await dossiers.submit(req.body, req.principal);
+    res.status(201).json({ ...result, applicantToken: auth.applicantToken(result.code) });
+  });
+  app.get('/api/dossiers', async (req, res) => {
+    const status = req.query.status ? intParam(String(req.query.status), 'status') : undefined;
+    res.json(await dossiers.list(req.principal, {
+      status, procedure: req.query.procedure as string | undefined, unit: req.query.unit as string | undefined,
+      overdue: req.query.overdue === 'true', ...pageOf(req),
+    }));
+  });
+  app.get('/api/dossiers/:code', async (req, res) => { res.json(await dossiers.get(req.params.code, req.principal)); });
+  app.post('/api/dossiers/:code/supplement', async (req, res) => {
+    res.json(await dossiers.supplement(req.params.code, req.principal, req.body ?? {}));
+  });
+  app.post('/api/dossiers/:code/withdraw', async (req, res) => {
+    res.json(await dossiers.withdraw(req.params.code, req.principal, req.body ?? {}));
+  });
+  app.post('/api/dossiers/:code/payments/:feeCode/confirm', async (req, res) => {
+    res.json(await dossiers.confirmCounterPayment(req.params.code, req.params.feeCode, req.principal, req.body ?? {}));
+  });
+  app.post('/api/dossiers/:code/stop', async (req, res) => {
+    res.json(await dossiers.stop(req.params.code, req.principal, req.body ?? {}));
+  });
+
+  app.get('/api/tasks', async (req, res) => {
+    const officer = requireOfficer(req);
+    const state = req.query.state as string | undefined;
+    if (state && !['open', 'claimed', 'completed', 'cancelled'].includes(state)) {
+      throw new BadRequestError('state must be open, claimed, completed or cancelled');
+    }
+    const dueBefore = req.query.dueBefore as string | undefined;
+    if (dueBefore && Number.isNaN(Date.parse(dueBefore))) throw new BadRequestError('dueBefore must be an ISO-8601 instant');
+    res.json(await tasks.inbox(officer, { state, procedure: req.query.procedure as string | undefined, dueBefore, ...pageOf(req) }));
+  });
+  app.get('/api/tasks/:id', async (req, res) => { res.json(await tasks.get(requireOfficer(req), req.params.id)); });
+  app.post('/api/tasks/:id/claim', async (req, res) => { res.json(await tasks.claim(requireOfficer(req), req.params.id)); });
+  app.post('/api/tasks/:id/release', async (req, res) => { res.json(await tasks.release(requireOfficer(req), req.params.id)); });
+  app.post('/api/tasks/:id/assign', async (req, res) => { res.json(await tasks.assign(requireOfficer(req), req.params.id, req.body ?? {})); });
+  app.post('/api/tasks/:id/complete', async (req, res) => {
+    res.json(await tasks.complete(requireOfficer(req), req.params.id, req.body));
+  });
+
+  app.use('/api', adminRouter({ db, validator }));
+  app.use('/api', calendarRouter({ calendar: createCalendarStore(db), validator,
+    agencyExists: async (code) => Boolean(await db('agencies').where({ code }).first()) }));
+
+  app.use('/api', (req) => { throw new NotFoundError(`no route ${req.method} ${req.path}`); });
+  app.use(errorHandler(log));
+  return app;
+}

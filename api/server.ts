@@ -1,0 +1,41 @@
+/**
+ * The API's composition root. Run alone with `tsx api/server.ts` against DATABASE_URL and
+ * TEMPORAL_ADDRESS, or inside `npm start`.
+ */
+import type { Server } from 'node:http';
+import { loadConfig } from '../lib/config';
+import { createDb } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { connectClient } from '../lib/temporal';
+import { createApp, type AppDeps } from './app';
+
+/** Listens on `port` (0 picks a free one) and resolves once it does. */
+export function listen(deps: AppDeps, port: number): Promise<Server> {
+  const app = createApp(deps);
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(server)));
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'api');
+  if (!config.databaseUrl || !config.temporal.address || !config.jwtSecret) {
+    throw new Error('api/server.ts alone needs DATABASE_URL, TEMPORAL_ADDRESS and JWT_SECRET; `npm start` runs everything together');
+  }
+  const db = createDb(config.databaseUrl);
+  const temporal = await connectClient({ ...config.temporal, address: config.temporal.address });
+  const server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: config.jwtSecret,
+    tokenTtl: config.tokenTtl, dossierSettings: config.dossier }, config.api.port);
+  log.info({ port: config.api.port }, 'API listening');
+  const stop = () => server.close(() => { void temporal.connection.close(); void db.destroy(); });
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

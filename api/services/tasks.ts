@@ -1,0 +1,175 @@
+import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { STATUS_LABELS, type DossierStatusCode } from '../../domain/status';
+import { completeTaskUpdate, REASONED_EFFECTS } from '../../workflows/messages';
+import type { Principal } from '../auth';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import type { Validator } from '../validation';
+
+type Officer = Principal & { kind: 'officer' };
+
+export interface CompleteTaskBody {
+  outcome: string;
+  data?: Record<string, unknown>;
+  comment?: string;
+}
+
+export const completeTaskSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['outcome'],
+  properties: {
+    outcome: { type: 'string', minLength: 1 },
+    data: { type: 'object' },
+    comment: { type: 'string', maxLength: 4000 },
+  },
+} as const;
+
+const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+
+function present(t: Record<string, any>) {
+  return {
+    id: t.id, dossierCode: t.dossier_code, procedureCode: t.procedure_code, stepId: t.step_id, stepName: t.step_name,
+    stepKind: t.step_kind, iteration: t.iteration, agency: t.agency_code, unit: t.unit_code, role: t.role, state: t.state,
+    claimedBy: t.claimed_by, dueAt: iso(t.due_at), priority: t.priority, outcomes: Object.keys(t.outcomes),
+    form: t.form, createdAt: iso(t.created_at), outcome: t.outcome, completedBy: t.completed_by, completedAt: iso(t.completed_at),
+  };
+}
+
+export interface TaskServiceDeps {
+  db: Knex;
+  temporal: Client;
+  validator: Validator;
+}
+
+export function createTaskService({ db, temporal, validator }: TaskServiceDeps) {
+  async function load(id: string) {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError(`no task ${id}`);
+    const task = await db('tasks').where({ id }).first();
+    if (!task) throw new NotFoundError(`no task ${id}`);
+    return task;
+  }
+
+  /** Claims, releases and assignments go into the dossier's history too (the control slip is built from it). */
+  async function recordAction(task: Record<string, any>, officer: Officer, type: string, data: Record<string, unknown> = {}) {
+    await db('dossier_events').insert({ dossier_code: task.dossier_code, event_key: `api-${randomUUID()}`, type, step_id: task.step_id,
+      actor: officer.username, actor_name: officer.fullName, data: JSON.stringify({ taskId: task.id, ...data }), at: new Date().toISOString() });
+  }
+
+  function mayTake(officer: Officer, task: Record<string, any>): void {
+    if (task.agency_code !== officer.agency || task.unit_code !== officer.unit || !officer.roles.includes(task.role)) {
+      throw new ForbiddenError(`this task is for role ${task.role} of unit ${task.unit_code} (${task.agency_code})`);
+    }
+  }
+
+  return {
+    /** Open tasks the officer's unit and roles may take, filtered and paged. */
+    async inbox(officer: Officer, q: { state?: string; procedure?: string; dueBefore?: string; page: number; pageSize: number }) {
+      const query = db('tasks')
+        .where({ agency_code: officer.agency, unit_code: officer.unit })
+        .whereIn('role', officer.roles);
+      if (q.state) query.andWhere({ state: q.state });
+      else query.whereIn('state', ['open', 'claimed']);
+      if (q.procedure) query.andWhere({ procedure_code: q.procedure });
+      if (q.dueBefore) query.andWhere('due_at', '<', q.dueBefore);
+      const [{ count }] = await query.clone().count({ count: '*' });
+      const rows = await query.orderBy([{ column: 'priority', order: 'desc' }, { column: 'due_at', order: 'asc', nulls: 'last' },
+        { column: 'created_at' }]).limit(q.pageSize).offset((q.page - 1) * q.pageSize);
+      return { total: Number(count), page: q.page, pageSize: q.pageSize, items: rows.map(present) };
+    },
+
+    async get(officer: Officer, id: string) {
+      const task = await load(id);
+      mayTake(officer, task);
+      return present(task);
+    },
+
+    async claim(officer: Officer, id: string) {
+      const task = await load(id);
+      mayTake(officer, task);
+      if (task.state === 'claimed' && task.claimed_by === officer.username) return present(task);
+      const [updated] = await db('tasks').where({ id, state: 'open' })
+        .update({ state: 'claimed', claimed_by: officer.username, claimed_at: db.fn.now() }).returning('*');
+      if (!updated) throw new ConflictError(`task ${id} is ${task.state}${task.claimed_by ? ` by ${task.claimed_by}` : ''}`);
+      await recordAction(task, officer, 'task-claimed');
+      return present(updated);
+    },
+
+    async release(officer: Officer, id: string) {
+      const task = await load(id);
+      mayTake(officer, task);
+      const leader = officer.roles.includes('leader');
+      const query = db('tasks').where({ id, state: 'claimed' });
+      if (!leader) query.andWhere({ claimed_by: officer.username });
+      const [updated] = await query.update({ state: 'open', claimed_by: null, claimed_at: null }).returning('*');
+      if (!updated) throw new ConflictError(`task ${id} is not claimed by you`);
+      await recordAction(task, officer, 'task-released', { claimedBy: task.claimed_by });
+      return present(updated);
+    },
+
+    /** A leader of the task's unit hands it to another officer of the unit who holds the task's role. */
+    async assign(officer: Officer, id: string, raw: unknown) {
+      const body = validator.check<{ username: string }>({ type: 'object', additionalProperties: false, required: ['username'],
+        properties: { username: { type: 'string', minLength: 1 } } }, raw, 'the assignment');
+      const task = await load(id);
+      if (task.agency_code !== officer.agency || task.unit_code !== officer.unit || !officer.roles.includes('leader')) {
+        throw new ForbiddenError(`only a leader of unit ${task.unit_code} may assign its tasks`);
+      }
+      const assignee = await db('accounts').join('account_roles', 'account_roles.username', 'accounts.username')
+        .where({ 'accounts.username': body.username, 'accounts.agency_code': task.agency_code, 'accounts.unit_code': task.unit_code,
+          'account_roles.role': task.role, 'accounts.disabled': false }).first('accounts.username');
+      if (!assignee) {
+        throw new ValidationError('the assignment is invalid', [{ path: '$.username',
+          message: `${body.username} is not an active ${task.role} of unit ${task.unit_code}` }]);
+      }
+      const [updated] = await db('tasks').where({ id }).whereIn('state', ['open', 'claimed'])
+        .update({ state: 'claimed', claimed_by: body.username, claimed_at: db.fn.now() }).returning('*');
+      if (!updated) throw new ConflictError(`task ${id} is already ${task.state}`, 'TaskNotOpenError');
+      await recordAction(task, officer, 'task-assigned', { to: body.username });
+      return present(updated);
+    },
+
+    /**
+     * Completes a task: checks the caller, the outcome, the reasons and the form data here, then sends
+     * the workflow an Update whose validator re-checks the task's state; answers with the new status.
+     */
+    async complete(officer: Officer, id: string, raw: unknown) {
+      const body = validator.check<CompleteTaskBody>(completeTaskSchema, raw, 'the completion');
+      const task = await load(id);
+      mayTake(officer, task);
+      if (task.state === 'completed' || task.state === 'cancelled') throw new ConflictError(`task ${id} is already ${task.state}`, 'TaskNotOpenError');
+      if (task.state === 'claimed' && task.claimed_by !== officer.username) {
+        throw new ConflictError(`task ${id} is claimed by ${task.claimed_by}`, 'TaskClaimedError');
+      }
+      const effects = task.outcomes as Record<string, string>;
+      const problems = [];
+      const effect = effects[body.outcome];
+      if (!effect) problems.push({ path: '$.outcome', message: `"${body.outcome}" is not an outcome of this step (${Object.keys(effects).join(', ')})` });
+      if (effect && (REASONED_EFFECTS as readonly string[]).includes(effect) && !body.comment?.trim()) {
+        problems.push({ path: '$.comment', message: `outcome "${body.outcome}" needs the reasons in comment` });
+      }
+      // the step's form is the appraisal of a dossier that goes on; sending it back or stopping needs reasons only
+      if (task.form && effect === 'next') {
+        try {
+          validator.check(task.form, body.data ?? {}, 'the task form', '$.data');
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          problems.push(...(err.details ?? []));
+        }
+      }
+      if (problems.length) throw new ValidationError('the completion is invalid', problems);
+      const view = await temporal.workflow.getHandle(task.dossier_code).executeUpdate(completeTaskUpdate, {
+        args: [{ taskId: id, outcome: body.outcome, data: body.data, comment: body.comment,
+          actor: { username: officer.username, fullName: officer.fullName } }],
+      });
+      return {
+        taskId: id,
+        dossier: { code: task.dossier_code, status: view.status, statusLabel: STATUS_LABELS[view.status as DossierStatusCode],
+          currentSteps: view.currentSteps, appointmentAt: view.appointmentAt ?? null },
+      };
+    },
+  };
+}
+
+export type TaskService = ReturnType<typeof createTaskService>;

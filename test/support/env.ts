@@ -1,0 +1,69 @@
+/** Handles on the services global-setup started, for one test file. */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createApp } from '../../api/app';
+import { createDb, type Knex } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { createWorker } from '../../worker';
+
+let runtimeInstalled = false;
+
+/** Temporal's core logs errors only, once per test file. */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\` (jest's global setup sets it)`);
+  return value;
+}
+
+export const JWT_SECRET = 'test-secret-test-secret-test-secret-test-secret';
+export const DEMO_PASSWORD = 'demo@2026';
+
+export interface TestEnv {
+  db: Knex;
+  client: Client;
+  taskQueue: string;
+  worker: Worker;
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** A worker on its own task queue and an API on a free port, over the run's PostgreSQL and Temporal. */
+export async function startTestEnv(opts: { api?: boolean; loginLimit?: number } = {}): Promise<TestEnv> {
+  installTestRuntime();
+  const db = createDb(required('TEST_DATABASE_URL'));
+  const address = required('TEST_TEMPORAL_ADDRESS');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const workerConnection = await NativeConnection.connect({ address });
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await createWorker({ db, connection: workerConnection, namespace: 'default', taskQueue,
+    workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') } });
+  const running = worker.run();
+  let server: Server | undefined;
+  let apiUrl = '';
+  if (opts.api !== false) {
+    const app = createApp({ db, temporal: client, taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
+      log: createLogger('silent'), loginLimit: opts.loginLimit ?? 1000 });
+    server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+    apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+  return {
+    db, client, taskQueue, worker, apiUrl,
+    async stop() {
+      if (server) await new Promise((r) => { server!.closeAllConnections(); server!.close(r); });
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The worker's composition root: runs the procedure interpreter and its activities.
+ * Run alone with `tsx worker.ts` against DATABASE_URL and TEMPORAL_ADDRESS, or inside `npm start`.
+ */
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import { createActivities } from './activities';
+import { createCalendarStore } from './activities/calendar-store';
+import { loadConfig } from './lib/config';
+import { createDb } from './lib/db';
+import { createLogger } from './lib/logger';
+import { connectWorker } from './lib/temporal';
+
+export interface WorkerDeps {
+  db: Knex;
+  connection: WorkerOptions['connection'];
+  namespace: string;
+  taskQueue: string;
+  /** a prebuilt workflow bundle (tests); otherwise workflows/ is bundled at start */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Builds the interpreter worker from its dependencies; the caller runs and shuts it down. */
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities({
+      db: deps.db,
+      calendarFor: createCalendarStore(deps.db).calendarFor,
+    }),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'worker');
+  if (!config.databaseUrl || !config.temporal.address) {
+    throw new Error('worker.ts alone needs DATABASE_URL and TEMPORAL_ADDRESS; `npm start` runs everything together');
+  }
+  const db = createDb(config.databaseUrl);
+  const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
+  const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+  log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  await worker.run();
+  await connection.close();
+  await db.destroy();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

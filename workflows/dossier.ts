@@ -1,0 +1,719 @@
+/**
+ * The procedure interpreter: one workflow runs every dossier of every procedure, walking the compiled
+ * plan it received in its input. Workflow id = dossier code.
+ */
+import {
+  ApplicationFailure,
+  ChildWorkflowCancellationType,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import jsonLogic from 'json-logic-js';
+import type { DossierActivities, RecordEventInput } from '../activities/types';
+import type { Assignee, HandoffStep, OutcomeEffect, PlanStep, ReturnStep } from '../domain/plan';
+import { SA } from '../domain/search-attributes';
+import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../domain/status';
+import {
+  completeTaskUpdate,
+  FailureTypes,
+  getDossierQuery,
+  observeDossierUpdate,
+  paymentConfirmedSignal,
+  stopDossierUpdate,
+  supplementSignal,
+  withdrawSignal,
+  type Actor,
+  type CompleteTaskInput,
+  type DossierSettings,
+  type DossierView,
+  type DossierWorkflowInput,
+  type SupplementInput,
+} from './messages';
+
+const db = proxyActivities<DossierActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const SYSTEM: Actor = { username: 'system' };
+/** Step id of the apology task; the double underscore keeps it apart from any designer's step id. */
+export const APOLOGY_STEP = '__apology';
+const HOUR = 3600_000;
+
+export const DEFAULT_SETTINGS: DossierSettings = {
+  stepWarningLeadMs: 2 * HOUR,
+  apologyLeadMs: 4 * HOUR,
+  historyLimit: 10_000,
+};
+
+/** Fixed outcomes of a reception step. */
+type ReceptionOutcome = 'accept' | 'supplement' | 'refuse';
+
+export interface DossierResult {
+  status: DossierStatusCode;
+}
+
+interface OpenTask {
+  taskId: string;
+  stepId: string;
+  /** outcome name → effect name used for validation (`next`, `supplement`, `stop`, `refuse`) */
+  effects: Record<string, string>;
+  completion?: CompleteTaskInput;
+  consumed: boolean;
+}
+
+/** Ends the dossier from anywhere in the plan (refusal, stop, withdrawal). */
+class EndDossier extends Error {
+  constructor(readonly status: DossierStatusCode, readonly actor: Actor, readonly reason: string, readonly stepId?: string) {
+    super(`dossier ends with status ${status}`);
+  }
+}
+
+/** Raised at a safe point when the history is long: the run continues as new from `nextStep`. */
+class Continue extends Error {
+  constructor(readonly nextStep: string) {
+    super('continue as new');
+  }
+}
+
+export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierResult> {
+  const { plan, dossierCode } = input;
+  const settings: DossierSettings = { ...DEFAULT_SETTINGS, ...input.settings };
+  const resume = input.resume;
+  let status: DossierStatusCode = resume?.status ?? DossierStatus.Submitted;
+  let eventCount = resume?.eventCount ?? 0;
+  let appointmentAt = resume?.appointmentAt;
+  let originalAppointmentAt = resume?.originalAppointmentAt;
+  let overdue = resume?.overdue ?? false;
+  let supplementCount = resume?.supplementCount ?? 0;
+  let lastActor: Actor = resume?.lastActor ?? SYSTEM;
+  const current = new Set<string>();
+  const openTasks: Record<string, OpenTask> = {};
+  const iterations: Record<string, number> = { ...resume?.iterations };
+  const data: { application: Record<string, unknown>; steps: Record<string, unknown> } = {
+    application: input.application,
+    steps: { ...resume?.stepData },
+  };
+  let supplement: SupplementInput | undefined;
+  let ending: EndDossier | undefined;
+  const paid = new Set<string>();
+  let awaitingPayment = false;
+  let paymentSignals = 0;
+  /** partner dossiers (handoffs) still running */
+  const children = new Set<string>();
+  // The interpreter is "settled" when every running sequence waits on a person, a signal or a timer,
+  // and no message it has accepted is still waiting to be acted on.
+  let running = 1;
+  let blocked = 0;
+  let unconsumed = 0;
+  let finished = false;
+  // bumps whenever the appointment date moves, so the lateness watcher re-plans
+  let appointmentVersion = 0;
+  const settled = () => finished || (blocked >= running && unconsumed === 0);
+  const main = new CancellationScope();
+
+  const view = (): DossierView => ({
+    status,
+    overdue,
+    currentSteps: [...current],
+    appointmentAt,
+    openTasks: Object.values(openTasks)
+      .filter((t) => !t.completion)
+      .map((t) => ({ taskId: t.taskId, stepId: t.stepId, outcomes: Object.keys(t.effects) })),
+  });
+
+  setHandler(getDossierQuery, view);
+  setHandler(observeDossierUpdate, async () => {
+    await condition(settled);
+    return view();
+  });
+  setHandler(
+    completeTaskUpdate,
+    async (completion) => {
+      const task = openTasks[completion.taskId];
+      task.completion = completion;
+      unconsumed += 1;
+      await condition(() => task.consumed && settled());
+      return view();
+    },
+    {
+      validator: (completion) => {
+        const task = openTasks[completion.taskId];
+        if (!task || task.completion) {
+          throw ApplicationFailure.create({
+            type: FailureTypes.taskNotOpen,
+            message: `task ${completion.taskId} is not open on dossier ${dossierCode}`,
+          });
+        }
+        const effect = task.effects[completion.outcome];
+        if (!effect) {
+          throw ApplicationFailure.create({
+            type: FailureTypes.unknownOutcome,
+            message: `outcome "${completion.outcome}" is not one of ${Object.keys(task.effects).join(', ')}`,
+            details: [Object.keys(task.effects)],
+          });
+        }
+        if (effect !== 'next' && !completion.comment?.trim()) {
+          throw ApplicationFailure.create({
+            type: FailureTypes.reasonRequired,
+            message: `outcome "${completion.outcome}" needs the reasons in "comment"`,
+          });
+        }
+      },
+    },
+  );
+  setHandler(
+    stopDossierUpdate,
+    async (stop) => {
+      ending = new EndDossier(DossierStatus.Stopped, stop.actor, stop.reason);
+      unconsumed += 1;
+      main.cancel();
+      await condition(() => finished);
+      return view();
+    },
+    {
+      validator: (stop) => {
+        if (ending || finished || isTerminal(status)) {
+          throw ApplicationFailure.create({ type: FailureTypes.dossierEnded, message: `dossier ${dossierCode} has already ended` });
+        }
+        if (!stop.reason?.trim()) {
+          throw ApplicationFailure.create({ type: FailureTypes.reasonRequired, message: 'stopping a dossier needs the reasons' });
+        }
+      },
+    },
+  );
+  setHandler(supplementSignal, (s) => {
+    if (status !== DossierStatus.SupplementRequested || supplement) return;
+    supplement = s;
+    unconsumed += 1;
+  });
+  setHandler(paymentConfirmedSignal, (p) => {
+    if (paid.has(p.feeCode)) return;
+    paid.add(p.feeCode);
+    lastActor = p.actor;
+    if (awaitingPayment) {
+      paymentSignals += 1;
+      unconsumed += 1;
+    }
+  });
+  setHandler(withdrawSignal, (w) => {
+    if (ending || finished || isTerminal(status)) return;
+    ending = new EndDossier(DossierStatus.Withdrawn, w.actor, w.reason);
+    unconsumed += 1;
+    main.cancel();
+  });
+
+  const now = () => new Date().toISOString();
+  /** Legal time is counted in whole minutes, as the forms write it. */
+  const nowToMinute = () => new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+
+  function describe(): void {
+    const steps = [...current].map((id) => plan.steps[id]?.name ?? id).join(', ');
+    setCurrentDetails(`**${plan.name}** (${plan.code} v${plan.version})\n\nTrạng thái: ${status} – ${STATUS_LABELS[status]}` +
+      (overdue ? ' (quá hạn)' : '') + (steps ? `\n\nBước hiện tại: ${steps}` : ''));
+    upsertSearchAttributes([
+      { key: SA.status, value: String(status) },
+      { key: SA.currentStep, value: [...current].join(',') || null },
+      { key: SA.appointmentAt, value: appointmentAt ? new Date(appointmentAt) : null },
+      { key: SA.overdue, value: overdue },
+    ]);
+  }
+
+  async function record(type: string, fields: Omit<RecordEventInput, 'dossierCode' | 'key' | 'type' | 'at'>) {
+    eventCount += 1;
+    await db.recordEvent({ dossierCode, key: `wf-${eventCount}`, type, at: now(), ...fields });
+  }
+
+  async function transition(to: DossierStatusCode, actor: Actor, reason: string, stepId?: string, patch = {}) {
+    const from = status;
+    status = to;
+    describe();
+    await record('status', {
+      fromStatus: from, toStatus: to, actor, reason, stepId,
+      dossier: { status: to, currentSteps: [...current], ...patch },
+    });
+  }
+
+  /** Waits for `predicate`, counting this sequence as settled meanwhile. */
+  async function waitFor(predicate: () => boolean, timeoutMs?: number): Promise<boolean> {
+    blocked += 1;
+    try {
+      return timeoutMs === undefined ? (await condition(predicate), true) : await condition(predicate, Math.max(timeoutMs, 1));
+    } finally {
+      blocked -= 1;
+    }
+  }
+
+  const msUntil = (instant: string) => Math.max(0, Date.parse(instant) - Date.now());
+
+  /** Runs `body` beside the interpreter; cancelled with the returned scope (or with the dossier). */
+  function background(body: () => Promise<void>): CancellationScope {
+    const scope = new CancellationScope();
+    scope.run(body).catch((err) => {
+      if (!isCancellation(err)) throw err;
+    });
+    return scope;
+  }
+
+  /** Warns before a step is due, and records which step and unit overran when it is late. */
+  function watchStepDeadline(step: PlanStep, assignee: Assignee, taskId: string, openedAt: string, dueAt: string) {
+    return background(async () => {
+      const warnAt = await db.computeWarning({ agencyCode: plan.agency, from: openedAt, duration: step.deadline!,
+        leadMs: settings.stepWarningLeadMs });
+      if (warnAt && Date.parse(warnAt) > Date.now()) {
+        await sleep(msUntil(warnAt));
+        const leader = await db.responsibleLeader({ agencyCode: plan.agency, unitCode: assignee.unit });
+        for (const to of [assignee, leader]) {
+          await db.notify({ key: `${dossierCode}:${taskId}:due-soon:${to.unit}:${to.role}`, dossierCode, template: 'step-due-soon',
+            to: { ...to, agency: plan.agency }, channels: ['in-app'], data: { stepId: step.id, stepName: step.name, dueAt } });
+        }
+        await record('step-due-soon', { actor: SYSTEM, stepId: step.id, data: { taskId, unit: assignee.unit, dueAt } });
+      }
+      await sleep(msUntil(dueAt));
+      await record('step-overdue', { actor: SYSTEM, stepId: step.id, reason: `Bước "${step.name}" quá hạn`,
+        data: { taskId, unit: assignee.unit, role: assignee.role, dueAt } });
+    });
+  }
+
+  /** Opens a task for a human step, waits for its completion and returns it. */
+  async function humanTask(step: PlanStep, assignee: Assignee, effects: Record<string, string>,
+    form?: Record<string, unknown>, dueOverride?: string): Promise<CompleteTaskInput> {
+    const iteration = (iterations[step.id] ?? 0) + 1;
+    iterations[step.id] = iteration;
+    const openedAt = nowToMinute();
+    const dueAt = dueOverride ?? (step.deadline
+      ? await db.computeDue({ agencyCode: plan.agency, from: openedAt, duration: step.deadline })
+      : undefined);
+    // the id is made here and the task registered before its row exists, so an officer who sees the row can complete it
+    const taskId = uuid4();
+    const task: OpenTask = { taskId, stepId: step.id, effects, consumed: false };
+    openTasks[taskId] = task;
+    await db.openTask({
+      taskId, dossierCode, stepId: step.id, iteration, stepKind: step.kind, stepName: step.name,
+      procedureCode: plan.code, agencyCode: plan.agency, unitCode: assignee.unit, role: assignee.role,
+      dueAt, outcomes: effects, form,
+    });
+    await record('task-opened', { actor: SYSTEM, stepId: step.id,
+      data: { taskId, unit: assignee.unit, role: assignee.role, dueAt, iteration } });
+    const watcher = dueAt && step.deadline ? watchStepDeadline(step, assignee, taskId, openedAt, dueAt) : undefined;
+    try {
+      await waitFor(() => task.completion !== undefined);
+    } finally {
+      watcher?.cancel();
+    }
+    const completion = task.completion as CompleteTaskInput;
+    task.consumed = true;
+    unconsumed -= 1;
+    delete openTasks[taskId];
+    lastActor = completion.actor;
+    await db.closeTask({ taskId, outcome: completion.outcome, data: completion.data, comment: completion.comment,
+      actor: completion.actor, at: now() });
+    await record('task-completed', { actor: completion.actor, stepId: step.id, reason: completion.comment,
+      data: { taskId, outcome: completion.outcome, iteration, late: dueAt ? Date.now() > Date.parse(dueAt) : false } });
+    return completion;
+  }
+
+  /** Pauses the legal clock until the applicant supplements; the appointment moves by the paused working time. */
+  async function requestSupplement(step: PlanStep, actor: Actor, reason: string): Promise<void> {
+    const resumeTo = status;
+    supplementCount += 1;
+    const pausedFrom = nowToMinute();
+    await transition(DossierStatus.SupplementRequested, actor, reason, step.id, { supplementCount });
+    await db.notify({ key: `${dossierCode}:supplement:${supplementCount}`, dossierCode, template: 'supplement-requested',
+      to: { applicant: true }, channels: ['in-app'], data: { reason, stepName: step.name } });
+    await waitFor(() => supplement !== undefined);
+    const given = supplement as unknown as SupplementInput;
+    supplement = undefined;
+    unconsumed -= 1;
+    const patch: { appointmentAt?: string } = {};
+    if (appointmentAt) {
+      appointmentAt = await db.shiftByPause({ agencyCode: plan.agency, instant: appointmentAt, pausedFrom, pausedTo: nowToMinute() });
+      appointmentVersion += 1;
+      patch.appointmentAt = appointmentAt;
+    }
+    await transition(resumeTo, given.actor, given.note ?? 'Đã bổ sung hồ sơ', step.id, patch);
+  }
+
+  /** Applies an outcome effect; returns the next step id (possibly the same step again). */
+  async function applyEffect(step: PlanStep, effect: OutcomeEffect, completion: CompleteTaskInput): Promise<string | null> {
+    switch (effect.effect) {
+      case 'next':
+        return effect.next;
+      case 'supplement':
+        await requestSupplement(step, completion.actor, completion.comment ?? '');
+        return step.id;
+      case 'stop':
+        throw new EndDossier(DossierStatus.Stopped, completion.actor, completion.comment ?? '', step.id);
+    }
+  }
+
+  async function startProcessing(step: PlanStep) {
+    if (status === DossierStatus.Accepted) await transition(DossierStatus.Processing, SYSTEM, `Chuyển xử lý: ${step.name}`, step.id);
+  }
+
+  /** The unit now answerable for the dossier: the one holding its open task, else the counter. */
+  function responsibleUnit(): string {
+    const open = Object.values(openTasks)[0];
+    const step = open ? plan.steps[open.stepId] : undefined;
+    if (step && (step.kind === 'task' || step.kind === 'reception')) return step.assignee.unit;
+    const counter = Object.values(plan.steps).find((s) => s.kind === 'reception');
+    return counter && counter.kind === 'reception' ? counter.assignee.unit : '';
+  }
+
+  const inProgress = () => !finished && !isTerminal(status) && status !== DossierStatus.Processed;
+
+  /** Before the appointment passes with the dossier still in progress, the responsible leader apologises (form 04). */
+  async function watchForApology(): Promise<void> {
+    let apologisedFor = -1;
+    while (inProgress() && appointmentAt) {
+      const version = appointmentVersion;
+      const changed = () => appointmentVersion !== version || !inProgress();
+      if (apologisedFor === version || Date.now() >= Date.parse(appointmentAt)) {
+        await condition(changed);
+        continue;
+      }
+      const apologyAt = Date.parse(appointmentAt) - settings.apologyLeadMs;
+      if (await condition(changed, Math.max(apologyAt - Date.now(), 1))) continue;
+      if (status === DossierStatus.SupplementRequested) {
+        // the clock is paused: the date will move when the applicant supplements
+        await condition(() => status !== DossierStatus.SupplementRequested || !inProgress());
+        continue;
+      }
+      apologisedFor = version;
+      await apologise();
+    }
+  }
+
+  /** When the appointment passes with the dossier still in progress, it is flagged overdue (read model and ops). */
+  async function watchForOverdue(): Promise<void> {
+    while (inProgress() && appointmentAt) {
+      const version = appointmentVersion;
+      const changed = () => appointmentVersion !== version || !inProgress();
+      if (await condition(changed, Math.max(msUntil(appointmentAt), 1))) continue;
+      if (!overdue && status !== DossierStatus.SupplementRequested) {
+        overdue = true;
+        describe();
+        await record('dossier-overdue', { actor: SYSTEM, reason: 'Hồ sơ quá hạn trả kết quả',
+          data: { appointmentAt, steps: [...current], unit: responsibleUnit() }, dossier: { overdue: true } });
+      }
+      await condition(changed);
+    }
+  }
+
+  /** The apology task: the leader sets a new appointment date; the applicant is told; both dates are kept. */
+  async function apologise(): Promise<void> {
+    // counted as a running sequence until the new date is recorded, so answers wait for it
+    running += 1;
+    try {
+      const leader = await db.responsibleLeader({ agencyCode: plan.agency, unitCode: responsibleUnit() });
+      const step: PlanStep = { id: APOLOGY_STEP, kind: 'task', name: 'Phiếu xin lỗi và hẹn lại ngày trả kết quả', next: null,
+        assignee: leader, outcomes: { issued: { effect: 'next', next: null } } };
+      const completion = await humanTask(step, leader, { issued: 'next' }, {
+        type: 'object', required: ['newAppointmentAt', 'reason'], additionalProperties: false,
+        properties: { newAppointmentAt: { type: 'string', format: 'date-time' }, reason: { type: 'string', minLength: 1 } },
+      }, appointmentAt);
+      const { newAppointmentAt, reason } = completion.data as { newAppointmentAt: string; reason: string };
+      originalAppointmentAt ??= appointmentAt;
+      const previous = appointmentAt;
+      appointmentAt = new Date(newAppointmentAt).toISOString();
+      appointmentVersion += 1;
+      if (overdue && Date.parse(appointmentAt) > Date.now()) overdue = false;
+      describe();
+      await record('apology-issued', { actor: completion.actor, reason, stepId: APOLOGY_STEP,
+        data: { previousAppointmentAt: previous, newAppointmentAt: appointmentAt, originalAppointmentAt },
+        dossier: { appointmentAt, originalAppointmentAt, overdue } });
+      await db.notify({ key: `${dossierCode}:apology:${appointmentVersion}`, dossierCode, template: 'apology',
+        to: { applicant: true }, channels: ['email', 'sms', 'in-app'],
+        data: { reason, newAppointmentAt: appointmentAt, previousAppointmentAt: previous } });
+    } finally {
+      running -= 1;
+    }
+  }
+
+  let appointmentWatch: CancellationScope[] | undefined;
+  function startAppointmentWatch() {
+    appointmentWatch ??= [background(watchForApology), background(watchForOverdue)];
+  }
+
+  /**
+   * Asks for the fees not yet paid (status 6) and waits until they are, or until the step's deadline.
+   * Returns whether everything was paid; the status goes back to what it was.
+   */
+  async function collectFees(step: PlanStep, feeCodes: string[]): Promise<boolean> {
+    const fees = plan.fees.filter((f) => feeCodes.includes(f.code));
+    const { unpaid } = await db.requestPayments({ dossierCode, fees });
+    const outstanding = () => unpaid.filter((c) => !paid.has(c));
+    if (outstanding().length === 0) return true;
+    const resumeTo = status;
+    const amount = fees.filter((f) => unpaid.includes(f.code)).reduce((sum, f) => sum + f.amount, 0);
+    await transition(DossierStatus.PaymentRequested, SYSTEM, `Yêu cầu nộp ${amount} đồng: ${fees.map((f) => f.name).join(', ')}`, step.id);
+    await db.notify({ key: `${dossierCode}:fee-due:${step.id}:${eventCount}`, dossierCode, template: 'fee-due', to: { applicant: true },
+      channels: ['email', 'sms', 'in-app'], data: { fees: fees.filter((f) => unpaid.includes(f.code)), amount } });
+    const deadline = step.kind === 'payment' && step.deadline
+      ? Date.parse(await db.computeDue({ agencyCode: plan.agency, from: nowToMinute(), duration: step.deadline }))
+      : undefined;
+    awaitingPayment = true;
+    try {
+      while (outstanding().length) {
+        const woke = await waitFor(() => paymentSignals > 0, deadline === undefined ? undefined : deadline - Date.now());
+        unconsumed -= paymentSignals;
+        paymentSignals = 0;
+        if (!woke) break;
+      }
+    } finally {
+      awaitingPayment = false;
+    }
+    const complete = outstanding().length === 0;
+    if (complete) await transition(resumeTo, lastActor, 'Đã hoàn thành nghĩa vụ tài chính', step.id);
+    return complete;
+  }
+
+  /** Hands the dossier to a procedure published on this platform: a linked partner dossier, awaited to its end. */
+  async function handoff(step: HandoffStep): Promise<string | null> {
+    await startProcessing(step);
+    if (!step.procedure) throw ApplicationFailure.nonRetryable('handoffs to external endpoints are not available yet', 'UnsupportedStepError');
+    const iteration = (iterations[step.id] ?? 0) + 1;
+    iterations[step.id] = iteration;
+    const handedAt = nowToMinute();
+    const dueAt = step.deadline ? await db.computeDue({ agencyCode: plan.agency, from: handedAt, duration: step.deadline }) : undefined;
+    const partner = await db.createLinkedDossier({ parentCode: dossierCode, stepId: step.id, iteration, procedureCode: step.procedure,
+      toAgency: step.to.agency, actor: lastActor, dueAt });
+    await record('handoff-sent', { actor: lastActor, stepId: step.id,
+      data: { to: step.to.agency, procedure: step.procedure, partnerDossier: partner.code, dueAt, iteration } });
+    children.add(partner.code);
+    blocked += 1;
+    let result: DossierResult;
+    try {
+      result = await executeChild(dossierWorkflow, {
+        workflowId: partner.code,
+        args: [{ dossierCode: partner.code, plan: partner.plan, channel: 'online', returnChannel: 'electronic',
+          submittedAt: partner.submittedAt, application: partner.application, settings: input.settings }],
+        parentClosePolicy: 'ABANDON',
+        // the partner's dossier belongs to another agency: it is withdrawn explicitly, never cancelled under it
+        cancellationType: ChildWorkflowCancellationType.ABANDON,
+      });
+      children.delete(partner.code);
+    } finally {
+      blocked -= 1;
+    }
+    const outcome = result.status === DossierStatus.Returned ? 'done' : 'refused';
+    const returnedAt = now();
+    const timing = !dueAt ? 'on-time' : Date.parse(returnedAt) > Date.parse(dueAt) ? 'late' : 'on-time';
+    await db.closeHandoff({ parentCode: dossierCode, stepId: step.id, iteration, outcome, at: returnedAt });
+    await record('handoff-returned', { actor: SYSTEM, stepId: step.id, reason: `${partner.code}: ${STATUS_LABELS[result.status]}`,
+      data: { partnerDossier: partner.code, outcome, partnerStatus: result.status, dueAt, timing } });
+    data.steps[step.id] = { outcome, partnerDossier: partner.code, partnerStatus: result.status };
+    const effect = step.outcomes[outcome] ?? { effect: 'next', next: step.next };
+    return applyEffect(step, effect, { taskId: '', outcome, actor: SYSTEM,
+      comment: `Hồ sơ liên thông ${partner.code}: ${STATUS_LABELS[result.status]}` });
+  }
+
+  async function reception(step: Extract<PlanStep, { kind: 'reception' }>): Promise<string | null> {
+    let completion: CompleteTaskInput;
+    if (input.receivedBy && !iterations[step.id]) {
+      iterations[step.id] = 1;
+      completion = { taskId: '', outcome: 'accept', actor: input.receivedBy, comment: 'Tiếp nhận tại Bộ phận Một cửa' };
+    } else {
+      completion = await humanTask(step, step.assignee, { accept: 'next', supplement: 'supplement', refuse: 'refuse' });
+    }
+    switch (completion.outcome as ReceptionOutcome) {
+      case 'accept': {
+        const acceptedAt = nowToMinute();
+        appointmentAt = await db.computeDue({ agencyCode: plan.agency, from: acceptedAt, duration: plan.deadline });
+        appointmentVersion += 1;
+        await transition(DossierStatus.Accepted, completion.actor, completion.comment ?? 'Tiếp nhận hồ sơ', step.id,
+          { acceptedAt, appointmentAt });
+        await db.notify({ key: `${dossierCode}:accepted`, dossierCode, template: 'accepted', to: { applicant: true },
+          channels: ['in-app'], data: { appointmentAt } });
+        startAppointmentWatch();
+        return step.next;
+      }
+      case 'supplement':
+        await requestSupplement(step, completion.actor, completion.comment ?? '');
+        return step.id;
+      case 'refuse':
+        throw new EndDossier(DossierStatus.Refused, completion.actor, completion.comment ?? '', step.id);
+    }
+  }
+
+  async function returnResult(step: ReturnStep): Promise<string | null> {
+    await transition(DossierStatus.Processed, lastActor, 'Đã xử lý xong, kết quả chuyển về Bộ phận Một cửa', step.id,
+      { finishedAt: now() });
+    const beforeReturn = plan.fees.filter((f) => f.collect === 'before-return').map((f) => f.code);
+    if (beforeReturn.length) await collectFees(step, beforeReturn);
+    const channel = input.returnChannel;
+    let actor = SYSTEM;
+    if (channel === 'electronic') {
+      await record('result-delivered', { actor: SYSTEM, stepId: step.id, data: { channel } });
+    } else {
+      const counter = Object.values(plan.steps).find((s) => s.kind === 'reception');
+      const assignee = counter && counter.kind === 'reception' ? counter.assignee : undefined;
+      if (!assignee) throw ApplicationFailure.nonRetryable('no reception step names the counter for the hand-over', 'PlanError');
+      const completion = await humanTask(step, assignee, { 'handed-over': 'next' });
+      actor = completion.actor;
+    }
+    await transition(DossierStatus.Returned, actor, `Đã trả kết quả (${channel})`, step.id, { returnedAt: now() });
+    return step.next;
+  }
+
+  async function execute(step: PlanStep): Promise<string | null> {
+    switch (step.kind) {
+      case 'reception':
+        return reception(step);
+      case 'task': {
+        await startProcessing(step);
+        const effects = Object.fromEntries(Object.entries(step.outcomes).map(([name, e]) => [name, e.effect]));
+        const completion = await humanTask(step, step.assignee, effects, step.form);
+        data.steps[step.id] = completion.data ?? {};
+        return applyEffect(step, step.outcomes[completion.outcome], completion);
+      }
+      case 'return':
+        return returnResult(step);
+      case 'wait': {
+        const until = await db.computeDue({ agencyCode: plan.agency, from: nowToMinute(), duration: step.duration });
+        await waitFor(() => false, msUntil(until));
+        return step.next;
+      }
+      case 'decision': {
+        const match = step.cases.find((c) => Boolean(jsonLogic.apply(c.when as jsonLogic.RulesLogic, data)));
+        return match ? match.next : step.otherwise;
+      }
+      case 'parallel': {
+        running -= 1;
+        running += step.branches.length;
+        try {
+          await Promise.all(step.branches.map(async (b) => {
+            try {
+              await runSequence(b.start, false);
+            } finally {
+              running -= 1;
+            }
+          }));
+        } finally {
+          running += 1;
+        }
+        return step.next;
+      }
+      case 'digitize': {
+        const result = await db.digitize({ dossierCode, stepId: step.id, documents: step.documents, actor: lastActor });
+        await record('digitized', { actor: lastActor, stepId: step.id, data: result });
+        return step.next;
+      }
+      case 'payment': {
+        const paidAll = await collectFees(step, step.fees);
+        if (!paidAll && step.onTimeout === 'stop') {
+          throw new EndDossier(DossierStatus.Stopped, SYSTEM, 'Quá hạn thực hiện nghĩa vụ tài chính', step.id);
+        }
+        return step.next;
+      }
+      case 'handoff':
+        return handoff(step);
+      case 'notify': {
+        const iteration = (iterations[step.id] ?? 0) + 1;
+        iterations[step.id] = iteration;
+        await db.notify({ key: `${dossierCode}:${step.id}:${iteration}`, dossierCode, template: step.template, channels: step.channels,
+          to: step.to === 'applicant' ? { applicant: true } : { ...step.to, agency: plan.agency },
+          data: { stepName: step.name, procedureName: plan.name, status, appointmentAt } });
+        await record('notified', { actor: SYSTEM, stepId: step.id, data: { template: step.template, to: step.to, channels: step.channels } });
+        return step.next;
+      }
+      default:
+        return assertNever(step);
+    }
+  }
+
+  /**
+   * A long history continues as new at a safe point: at top level, before a human task (whose opening
+   * changes no status, so an officer's answer given at the hand-over stays true), with no task open.
+   */
+  function timeToContinue(step: PlanStep): boolean {
+    return workflowInfo().historyLength > settings.historyLimit && step.kind === 'task'
+      && status !== DossierStatus.Accepted && Object.keys(openTasks).length === 0;
+  }
+
+  /** Walks one list of steps. */
+  async function runSequence(start: string | null, topLevel: boolean): Promise<void> {
+    let id = start;
+    while (id) {
+      const step = plan.steps[id];
+      if (topLevel && timeToContinue(step)) throw new Continue(id);
+      current.add(step.id);
+      describe();
+      try {
+        id = await execute(step);
+      } finally {
+        current.delete(step.id);
+      }
+    }
+  }
+
+  if (!resume) {
+    upsertSearchAttributes([
+      { key: SA.dossierCode, value: dossierCode },
+      { key: SA.procedureCode, value: plan.code },
+      { key: SA.procedureVersion, value: plan.version },
+      { key: SA.agency, value: plan.agency },
+    ]);
+  }
+  describe();
+  if (appointmentAt && !isTerminal(status)) startAppointmentWatch();
+
+  let continueFrom: string | undefined;
+  try {
+    await main.run(() => runSequence(resume?.nextStep ?? plan.start, true));
+  } catch (err) {
+    if (err instanceof EndDossier) ending = err;
+    else if (err instanceof Continue) continueFrom = err.nextStep;
+    else if (isCancellation(err)) {
+      // a cancellation from outside (ops, in the Temporal UI) stops the dossier with a record of it
+      ending ??= new EndDossier(DossierStatus.Stopped, SYSTEM, 'Dừng xử lý do hủy quy trình từ hệ thống vận hành');
+    } else throw err;
+  }
+  appointmentWatch?.forEach((scope) => scope.cancel());
+  if (continueFrom) {
+    // answers still waiting report the state handed over; the continuation carries on from there
+    finished = true;
+    current.add(continueFrom);
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof dossierWorkflow>({
+      ...input,
+      receivedBy: undefined,
+      resume: { nextStep: continueFrom, status, eventCount, appointmentAt, originalAppointmentAt, overdue, supplementCount,
+        iterations, stepData: data.steps, lastActor },
+    });
+  }
+  if (ending) {
+    const end = ending;
+    main.cancel();
+    current.clear();
+    for (const id of Object.keys(openTasks)) delete openTasks[id];
+    await CancellationScope.nonCancellable(async () => {
+      await db.cancelOpenTasks({ dossierCode, reason: end.reason });
+      for (const child of children) {
+        await getExternalWorkflowHandle(child).signal(withdrawSignal, { actor: end.actor, reason: `Hồ sơ ${dossierCode}: ${end.reason}` })
+          .catch(() => undefined);
+      }
+      await transition(end.status, end.actor, end.reason, end.stepId, { finishedAt: now() });
+    });
+  }
+  finished = true;
+  describe();
+  await condition(allHandlersFinished);
+  return { status };
+}
+
+function assertNever(x: never): never {
+  throw ApplicationFailure.nonRetryable(`unknown step kind in ${JSON.stringify(x)}`, 'PlanError');
+}
