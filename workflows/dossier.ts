@@ -12,6 +12,7 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -306,7 +307,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       dueAt, outcomes: effects, form,
     });
     await record('task-opened', { actor: SYSTEM, stepId: step.id,
-      data: { taskId, unit: assignee.unit, role: assignee.role, dueAt, iteration } });
+      data: { taskId, unit: assignee.unit, role: assignee.role, dueAt, iteration }, dossier: { currentSteps: [...current] } });
     const watcher = dueAt && step.deadline ? watchStepDeadline(step, assignee, taskId, openedAt, dueAt) : undefined;
     try {
       await waitFor(() => task.completion !== undefined);
@@ -582,7 +583,13 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       case 'return':
         return returnResult(step);
       case 'wait': {
+        // a posting period is part of processing: status 4, and the read model shows the step (older runs did neither)
+        const visible = patched('wait-visible');
+        if (visible) await startProcessing(step);
         const until = await db.computeDue({ agencyCode: plan.agency, from: nowToMinute(), duration: step.duration });
+        if (visible) {
+          await record('wait-started', { actor: SYSTEM, stepId: step.id, data: { until }, dossier: { currentSteps: [...current] } });
+        }
         await waitFor(() => false, msUntil(until));
         return step.next;
       }

@@ -59,7 +59,8 @@ export async function startTestEnv(opts: { api?: boolean; loginLimit?: number } 
     db, client, taskQueue, worker, apiUrl,
     async stop() {
       if (server) await new Promise((r) => { server!.closeAllConnections(); server!.close(r); });
-      worker.shutdown();
+      // a test may have shut the worker down itself (restarts)
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await workerConnection.close();
       await connection.close();
