@@ -12,6 +12,7 @@ import { completeTaskUpdate, getDossierQuery, observeDossierUpdate, type Actor }
 import { NativeConnection } from '@temporalio/worker';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
+import { keepHistory } from '../support/histories';
 
 let env: TestEnv;
 let dossiers: ReturnType<typeof createDossierService>;
@@ -114,6 +115,7 @@ test('a worker restarted in the middle of a wait changes nothing', async () => {
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } });
   await worker.runUntil(async () => {
     expect(await handle.result()).toEqual({ status: 10 });
+    await keepHistory(env.client, 'wait-worker-restart', code);
   });
   await connection.close();
 
