@@ -448,12 +448,10 @@ describe('time zones with daylight saving', () => {
   });
 });
 
-describe('performance', () => {
-  it('adds a year of working days and measures a decade quickly', () => {
-    const started = performance.now();
+describe('long spans (their speed is measured by bench/calendar.ts)', () => {
+  it('adds a year of working days and measures a decade', () => {
     expect(addDuration(VN_CALENDAR, vn('2026-01-01 00:00'), { workingDays: 252 })).toBe(vn('2026-12-31 17:00'));
     expect(workingTimeBetween(DEFAULT_CALENDAR, vn('2026-01-01 00:00'), vn('2036-01-01 00:00'))).toBe(2608 * WORKING_DAY_MS);
-    expect(performance.now() - started).toBeLessThan(250);
   });
 });
 
