@@ -38,22 +38,24 @@ export function createMetrics(deps: { db: Knex; processMetrics?: boolean }): Met
     },
   });
 
-  const tasksOverdue = new Gauge({
-    name: 'onestop_tasks_overdue', help: 'Open or claimed tasks past their due time, by agency and unit',
-    labelNames: ['agency', 'unit'] as const, registers: [registry],
-  });
+  const openTasks = () => db('tasks').whereIn('state', ['open', 'claimed']).groupBy('agency_code', 'unit_code')
+    .select('agency_code', 'unit_code', db.raw('count(*)::int AS n'), db.raw('count(*) FILTER (WHERE due_at < now())::int AS overdue'));
   new Gauge({
     name: 'onestop_tasks_open', help: 'Open or claimed tasks, by agency and unit',
     labelNames: ['agency', 'unit'] as const, registers: [registry],
     async collect() {
-      const rows = await db('tasks').whereIn('state', ['open', 'claimed']).groupBy('agency_code', 'unit_code')
-        .select('agency_code', 'unit_code', db.raw('count(*)::int AS n'), db.raw('count(*) FILTER (WHERE due_at < now())::int AS overdue'));
+      const rows = await openTasks();
       this.reset();
-      tasksOverdue.reset();
-      for (const r of rows) {
-        this.set({ agency: r.agency_code, unit: r.unit_code }, r.n);
-        tasksOverdue.set({ agency: r.agency_code, unit: r.unit_code }, r.overdue);
-      }
+      for (const r of rows) this.set({ agency: r.agency_code, unit: r.unit_code }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'onestop_tasks_overdue', help: 'Open or claimed tasks past their due time, by agency and unit',
+    labelNames: ['agency', 'unit'] as const, registers: [registry],
+    async collect() {
+      const rows = await openTasks();
+      this.reset();
+      for (const r of rows) this.set({ agency: r.agency_code, unit: r.unit_code }, r.overdue);
     },
   });
 
