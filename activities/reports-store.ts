@@ -84,7 +84,9 @@ class Rows {
  * Reports computed from the read model (definitions: docs/reports.md). Used by the API and by the
  * monthly late-list activity.
  */
-export function createReportStore(db: Knex, calendarFor: (agencyCode: string) => Promise<CalendarConfig>) {
+export function createReportStore(db: Knex, calendarFor: (agencyCode: string) => Promise<CalendarConfig>, now: () => Date = () => new Date()) {
+  /** Open items are judged at the period's end, or now when the period has not ended yet. */
+  const asOf = (to: string) => new Date(Math.min(Date.parse(to), now().getTime())).toISOString();
   function calendars() {
     const cache = new Map<string, Promise<CalendarConfig>>();
     return (agency: string) => {
@@ -123,7 +125,7 @@ export function createReportStore(db: Knex, calendarFor: (agencyCode: string) =>
       const finishedInPeriod = d.finished_at && before(d.finished_at, to);
       if (!finishedInPeriod) {
         const cal = await calendar(d.agency_code);
-        const timing = openTiming(to, iso(d.appointment_at), cal, { dueSoonMs: q.dueSoonMs, supplementCount: d.supplement_count,
+        const timing = openTiming(asOf(to), iso(d.appointment_at), cal, { dueSoonMs: q.dueSoonMs, supplementCount: d.supplement_count,
           paused: (d.status_at_to ?? d.status) === DossierStatus.SupplementRequested });
         row.inProgress.total += 1;
         row.inProgress[timing] += 1;
@@ -183,7 +185,7 @@ export function createReportStore(db: Knex, calendarFor: (agencyCode: string) =>
         row.done.total += 1;
         row.done[timing] += 1;
       } else {
-        const timing = openTiming(to, iso(t.due_at), await calendar(t.agency_code), { dueSoonMs: q.dueSoonMs });
+        const timing = openTiming(asOf(to), iso(t.due_at), await calendar(t.agency_code), { dueSoonMs: q.dueSoonMs });
         row.inProgress.total += 1;
         row.inProgress[timing] += 1;
       }

@@ -263,6 +263,22 @@ test('the punctuality report as CSV: header row, one row per group and the total
   expect(lines).toHaveLength(6);
 });
 
+test('a period not ended yet judges open dossiers now, not at its end', async () => {
+  const tag = randomBytes(3).toString('hex').toUpperCase();
+  const agency = `BC-${tag}`;
+  await env.db('agencies').insert({ code: agency, name: `Cơ quan ${tag}`, national_code: `000.97.${tag}` });
+  const day = 86_400_000;
+  await env.db('dossiers').insert({ code: `${agency}-261123-0001`, procedure_code: '1.001193', procedure_version: procedureVersion,
+    procedure_name: 'Đăng ký khai sinh', agency_code: agency, channel: 'online', code_rule: 'TT01-2018', applicant: '{}', application: '{}',
+    status: 4, submitted_at: new Date(Date.now() - day), accepted_at: new Date(Date.now() - day),
+    appointment_at: new Date(Date.now() + 30 * day) });
+  const from = new Date(Date.now() - 2 * day).toISOString();
+  const to = new Date(Date.now() + 60 * day).toISOString();
+  const res = await http.get(`/api/reports/punctuality?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&agency=${agency}`, officer);
+  expect(res.status).toBe(200);
+  expect(res.body.rows[0]).toMatchObject({ received: 1, inProgress: { total: 1, late: 0, dueSoon: 0, notDue: 1, paused: 0 } });
+});
+
 test('the QĐ 766 indicators of the agency: on time, online, digitization, online payment', async () => {
   const p = await plant();
   const res = await http.get(`/api/reports/indicators?from=${FROM}&to=${TO}&agency=${p.agency}`, officer);
