@@ -9,6 +9,7 @@ import { createCalendarStore } from './activities/calendar-store';
 import { loadConfig } from './lib/config';
 import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';
+import type { Metrics } from './lib/metrics';
 import { connectWorker } from './lib/temporal';
 
 export interface WorkerDeps {
@@ -18,6 +19,8 @@ export interface WorkerDeps {
   taskQueue: string;
   /** a prebuilt workflow bundle (tests); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** counts failed activity attempts when given */
+  metrics?: Metrics;
 }
 
 /** Builds the interpreter worker from its dependencies; the caller runs and shuts it down. */
@@ -27,6 +30,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    interceptors: { activity: deps.metrics?.activityInterceptors ?? [] },
     activities: createActivities({
       db: deps.db,
       calendarFor: createCalendarStore(deps.db).calendarFor,

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import swaggerUi from 'swagger-ui-express';
 import procedureSchema from '../procedures/schema/procedure.schema.json';
 import type { Logger } from '../lib/logger';
+import { createMetrics, type Metrics } from '../lib/metrics';
 import { createCalendarStore } from '../activities/calendar-store';
 import { createAuth, requireOfficer } from './auth';
 import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError, errorHandler } from './errors';
@@ -12,9 +13,11 @@ import { idempotency } from './idempotency';
 import { openApiDocument } from './openapi';
 import { adminRouter } from './routes/admin';
 import { calendarRouter } from './routes/calendar';
+import { reportsRouter } from './routes/reports';
 import { renderDiagram } from './services/diagram';
 import { createDossierService } from './services/dossiers';
 import { compileOrThrow, createProcedureService } from './services/procedures';
+import { createReportService } from './services/reports';
 import { createTaskService } from './services/tasks';
 import { Validator } from './validation';
 import type { DossierSettings } from '../workflows/messages';
@@ -30,6 +33,8 @@ export interface AppDeps {
   loginLimit?: number;
   /** lead times and limits handed to each new dossier's run */
   dossierSettings?: Partial<DossierSettings>;
+  /** the process's Prometheus metrics (shared with the worker under `npm start`); the app makes its own otherwise */
+  metrics?: Metrics;
 }
 
 function pageOf(req: Request) {
@@ -53,7 +58,8 @@ export function createApp(deps: AppDeps): express.Express {
   const auth = createAuth(deps);
   const procedures = createProcedureService(db);
   const dossiers = createDossierService({ db, temporal, taskQueue: deps.taskQueue, procedures, validator, settings: deps.dossierSettings });
-  const tasks = createTaskService({ db, temporal, validator });
+  const metrics = deps.metrics ?? createMetrics({ db });
+  const tasks = createTaskService({ db, temporal, validator, onCompleted: metrics.observeTaskCompletion });
 
   const app = express();
   app.disable('x-powered-by');
@@ -70,6 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks });
   });
+  app.get('/metrics', async (_req, res) => { res.type(metrics.registry.contentType).send(await metrics.registry.metrics()); });
   app.get('/api/openapi.json', (_req, res) => { res.json(openApiDocument); });
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
   app.get('/api/schemas/procedure.schema.json', (_req, res) => { res.type('application/schema+json').send(JSON.stringify(procedureSchema)); });
@@ -169,6 +176,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', adminRouter({ db, validator }));
   app.use('/api', calendarRouter({ calendar: createCalendarStore(db), validator,
     agencyExists: async (code) => Boolean(await db('agencies').where({ code }).first()) }));
+
+  app.use('/api', reportsRouter({ reports: createReportService({ db, temporal, taskQueue: deps.taskQueue,
+    calendarFor: createCalendarStore(db).calendarFor }) }));
 
   app.use('/api', (req) => { throw new NotFoundError(`no route ${req.method} ${req.path}`); });
   app.use(errorHandler(log));

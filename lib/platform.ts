@@ -13,6 +13,8 @@ import type { Config } from './config';
 import { createDb, migrateLatest, type Knex } from './db';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import type { Logger } from './logger';
+import { createMetrics } from './metrics';
+import { ensureLateListSchedule } from './schedules/late-list';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal';
 import { resolveTemporalCli, startDevServer, type DevServerHandle } from './temporal-cli';
 
@@ -101,10 +103,13 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     const published = await publishSamples(db);
     if (published.length) log.info({ published }, 'sample procedures published');
 
+    await ensureLateListSchedule(temporal, { taskQueue: config.temporal.taskQueue });
+    const metrics = createMetrics({ db, processMetrics: true });
+
     const connection = await connectWorker(temporalConfig);
     stops.push(() => connection.close());
     const worker: Worker = await createWorker({ db, connection, namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle });
+      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle, metrics });
     const running = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -112,7 +117,7 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     });
 
     const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
-      tokenTtl: config.tokenTtl, dossierSettings: config.dossier }, config.api.port);
+      tokenTtl: config.tokenTtl, dossierSettings: config.dossier, metrics }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };

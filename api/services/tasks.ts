@@ -41,9 +41,11 @@ export interface TaskServiceDeps {
   db: Knex;
   temporal: Client;
   validator: Validator;
+  /** called once the workflow has accepted a completion (metrics) */
+  onCompleted?(task: { procedureCode: string; agency: string; unit: string; createdAt: string | Date }): void;
 }
 
-export function createTaskService({ db, temporal, validator }: TaskServiceDeps) {
+export function createTaskService({ db, temporal, validator, onCompleted }: TaskServiceDeps) {
   async function load(id: string) {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError(`no task ${id}`);
     const task = await db('tasks').where({ id }).first();
@@ -163,6 +165,7 @@ export function createTaskService({ db, temporal, validator }: TaskServiceDeps) 
         args: [{ taskId: id, outcome: body.outcome, data: body.data, comment: body.comment,
           actor: { username: officer.username, fullName: officer.fullName } }],
       });
+      onCompleted?.({ procedureCode: task.procedure_code, agency: task.agency_code, unit: task.unit_code, createdAt: task.created_at });
       return {
         taskId: id,
         dossier: { code: task.dossier_code, status: view.status, statusLabel: STATUS_LABELS[view.status as DossierStatusCode],

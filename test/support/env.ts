@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
 import { createDb, type Knex } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
+import { createMetrics, type Metrics } from '../../lib/metrics';
 import { createWorker } from '../../worker';
 
 let runtimeInstalled = false;
@@ -32,6 +33,8 @@ export interface TestEnv {
   taskQueue: string;
   worker: Worker;
   apiUrl: string;
+  /** one registry for the worker and the API, as under `npm start` */
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -44,19 +47,20 @@ export async function startTestEnv(opts: { api?: boolean; loginLimit?: number } 
   const client = new Client({ connection, namespace: 'default' });
   const workerConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
+  const metrics = createMetrics({ db });
   const worker = await createWorker({ db, connection: workerConnection, namespace: 'default', taskQueue,
-    workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') } });
+    workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') }, metrics });
   const running = worker.run();
   let server: Server | undefined;
   let apiUrl = '';
   if (opts.api !== false) {
     const app = createApp({ db, temporal: client, taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
-      log: createLogger('silent'), loginLimit: opts.loginLimit ?? 1000 });
+      log: createLogger('silent'), loginLimit: opts.loginLimit ?? 1000, metrics });
     server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
     apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   }
   return {
-    db, client, taskQueue, worker, apiUrl,
+    db, client, taskQueue, worker, apiUrl, metrics,
     async stop() {
       if (server) await new Promise((r) => { server!.closeAllConnections(); server!.close(r); });
       // a test may have shut the worker down itself (restarts)
