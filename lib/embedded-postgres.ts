@@ -17,7 +17,6 @@ interface Options {
   log?: (line: string) => void;
 }
 
-
 const USER = 'onestop';
 const PASSWORD = 'onestop';
 
@@ -31,9 +30,15 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedPost
   const fresh = !existsSync(join(opts.dir, 'PG_VERSION'));
   if (fresh) {
     rmSync(opts.dir, { recursive: true, force: true });
-    mkdirSync(dirname(opts.dir), { recursive: true });
-    // as root, the server runs as the `postgres` user, which must be able to reach the data folder
-    if (process.getuid?.() === 0) chmodSync(dirname(opts.dir), 0o755);
+    const firstCreated = mkdirSync(dirname(opts.dir), { recursive: true });
+    // as root, the server runs as the `postgres` user, which must be able to reach the data folder:
+    // open up the folders made here (a restrictive umask), never one that was there before (/tmp…)
+    if (process.getuid?.() === 0 && firstCreated) {
+      for (let d = dirname(opts.dir); d.startsWith(firstCreated); d = dirname(d)) {
+        chmodSync(d, 0o755);
+        if (d === firstCreated) break;
+      }
+    }
   }
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
