@@ -8,6 +8,7 @@ import { createActivities } from './activities';
 import { createCalendarStore } from './activities/calendar-store';
 import { loadConfig } from './lib/config';
 import { createDb } from './lib/db';
+import { resolveIntegrations, type Integrations } from './lib/integrations';
 import { createLogger } from './lib/logger';
 import { connectWorker } from './lib/temporal';
 
@@ -18,6 +19,8 @@ export interface WorkerDeps {
   taskQueue: string;
   /** a prebuilt workflow bundle (tests); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** signed HTTP to the payment provider and partner agencies */
+  integrations?: Integrations;
 }
 
 /** Builds the interpreter worker from its dependencies; the caller runs and shuts it down. */
@@ -30,6 +33,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: createActivities({
       db: deps.db,
       calendarFor: createCalendarStore(deps.db).calendarFor,
+      integrations: deps.integrations,
     }),
   });
 }
@@ -42,7 +46,8 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.databaseUrl);
   const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
-  const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+  const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+    integrations: resolveIntegrations(config) });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   await worker.run();
   await connection.close();

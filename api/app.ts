@@ -4,6 +4,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import swaggerUi from 'swagger-ui-express';
 import procedureSchema from '../procedures/schema/procedure.schema.json';
+import type { Integrations } from '../lib/integrations';
 import type { Logger } from '../lib/logger';
 import { createCalendarStore } from '../activities/calendar-store';
 import { createAuth, requireOfficer } from './auth';
@@ -12,8 +13,11 @@ import { idempotency } from './idempotency';
 import { openApiDocument } from './openapi';
 import { adminRouter } from './routes/admin';
 import { calendarRouter } from './routes/calendar';
+import { handoffsRouter } from './routes/handoffs';
+import { paymentsRouter } from './routes/payments';
 import { renderDiagram } from './services/diagram';
 import { createDossierService } from './services/dossiers';
+import { createPaymentService } from './services/payments';
 import { compileOrThrow, createProcedureService } from './services/procedures';
 import { createTaskService } from './services/tasks';
 import { Validator } from './validation';
@@ -30,6 +34,8 @@ export interface AppDeps {
   loginLimit?: number;
   /** lead times and limits handed to each new dossier's run */
   dossierSettings?: Partial<DossierSettings>;
+  /** keys of the payment provider's and partners' signed callbacks; without them those callbacks answer 503 */
+  integrations?: Integrations;
 }
 
 function pageOf(req: Request) {
@@ -58,6 +64,9 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  const payments = createPaymentService({ db, temporal, taskQueue: deps.taskQueue, log, validator, paymentSecret: deps.integrations?.paymentSecret });
+  app.use(paymentsRouter({ db, payments, paymentSecret: deps.integrations?.paymentSecret, authenticate: auth.authenticate }));
+  app.use(handoffsRouter({ db, temporal, log, validator, integrations: deps.integrations }));
   app.use(express.json({ limit: '25mb' }));
   app.use(auth.authenticate);
   app.use(idempotency(db));

@@ -11,6 +11,8 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
 import { createWorker } from '../worker';
 import type { Config } from './config';
 import { createDb, migrateLatest, type Knex } from './db';
+import { resolveIntegrations } from './integrations';
+import { ensureReconciliationSchedule } from './schedules/reconciliation';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import type { Logger } from './logger';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal';
@@ -101,18 +103,20 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     const published = await publishSamples(db);
     if (published.length) log.info({ published }, 'sample procedures published');
 
+    const integrations = resolveIntegrations(config);
     const connection = await connectWorker(temporalConfig);
     stops.push(() => connection.close());
     const worker: Worker = await createWorker({ db, connection, namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle });
+      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle, integrations });
     const running = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
 
+    await ensureReconciliationSchedule(temporal, { taskQueue: config.temporal.taskQueue, cron: config.integrations.reconciliationCron });
     const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
-      tokenTtl: config.tokenTtl, dossierSettings: config.dossier }, config.api.port);
+      tokenTtl: config.tokenTtl, dossierSettings: config.dossier, integrations }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };

@@ -1,1 +1,2 @@
 export { dossierWorkflow } from './dossier';
+export { reconciliationWorkflow } from './reconciliation';
