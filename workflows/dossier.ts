@@ -557,7 +557,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const iteration = (iterations[step.id] ?? 0) + 1;
     iterations[step.id] = iteration;
     const key = `${step.id}:${iteration}`;
-    const handedAt = nowToMinute();
+    // a wall-clock deadline (tests, demos) counts from the instant itself, not from the minute
+    const handedAt = step.deadline && 'iso' in step.deadline ? now() : nowToMinute();
     const dueAt = step.deadline ? await db.computeDue({ agencyCode: plan.agency, from: handedAt, duration: step.deadline }) : undefined;
     const remaining = () => (dueAt ? msUntil(dueAt) : undefined);
     const handoffId = uuid4();

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { partnerSecret, SIGNATURE_HEADER, verifyBody, type Integrations } from '../../lib/integrations';
 import type { Logger } from '../../lib/logger';
 import { partnerAnsweredSignal, type PartnerAnswerInput } from '../../workflows/messages';
-import { ApiError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import { ApiError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors';
 import { logCallback } from '../services/payments';
 import type { Validator } from '../validation';
 
@@ -18,8 +18,6 @@ const answerSchema = {
     receivedAt: { type: 'string', format: 'date-time' },
     answeredBy: { type: 'string', minLength: 1, maxLength: 200 },
   },
-  if: { properties: { outcome: { const: 'refused' } } },
-  then: { required: ['reason'] },
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -63,6 +61,9 @@ export function handoffsRouter({ db, temporal, log, validator, integrations }: H
     let answer: Omit<PartnerAnswerInput, 'handoffId' | 'stepId' | 'iteration'>;
     try {
       answer = validator.check(answerSchema, JSON.parse(body.toString('utf8')), 'the handoff answer');
+      if (answer.outcome === 'refused' && !answer.reason?.trim()) {
+        throw new ValidationError('the handoff answer is invalid', [{ path: '$.reason', message: 'a refusal needs its reasons' }]);
+      }
     } catch (err) {
       await trace('invalid', (err as Error).message);
       if (err instanceof SyntaxError) throw new BadRequestError(`the body is not valid JSON: ${err.message}`);
