@@ -20,14 +20,14 @@ export const paymentAndHandoffPaths = {
   '/api/payments/callback': { post: {
     summary: 'The payment provider\'s signed notification that a fee was paid',
     description: 'Unsigned (401), tampered or wrongly signed (403) calls are refused and logged. The amount must be the amount requested (422). ' +
-      'The same transaction again answers as the first time (`replayed: true`, header `Idempotent-Replayed`) with no second effect; another ' +
-      'transaction for a fee already paid is refused (409). A paid fee gets a receipt and the dossier goes on.',
+      'A transaction already recorded (a replay) is refused (409 `CallbackReplayedError`) with no second effect; another ' +
+      'transaction for a fee already paid is refused (409 `AlreadyPaidError`). A paid fee gets a receipt and the dossier goes on.',
     parameters: [signature],
     requestBody: json({ type: 'object', required: ['provider', 'reference', 'transactionId', 'amount', 'paidAt', 'status'], properties: {
       provider: { type: 'string', example: 'local' }, reference: { type: 'string' }, transactionId: { type: 'string' },
       amount: { type: 'integer', description: 'VND' }, paidAt: { type: 'string', format: 'date-time' }, status: { const: 'paid' } } }),
-    responses: { 200: ok('recorded (or already recorded: `replayed`)', { type: 'object', properties: {
-      accepted: { type: 'boolean' }, replayed: { type: 'boolean' }, dossierCode: { type: 'string' }, feeCode: { type: 'string' },
+    responses: { 200: ok('recorded; the receipt is issued', { type: 'object', properties: {
+      accepted: { type: 'boolean' }, dossierCode: { type: 'string' }, feeCode: { type: 'string' },
       amount: { type: 'integer' }, receiptNo: { type: 'string' }, transactionId: { type: 'string' } } }),
     400: error, 401: error, 403: error, 404: error, 409: error, 422: error },
   } },

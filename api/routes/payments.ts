@@ -42,9 +42,7 @@ export function paymentsRouter({ db, payments, paymentSecret, authenticate }: Pa
 
   router.post('/api/payments/callback', raw, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = await payments.callback(body, req.get(SIGNATURE_HEADER), req.ip);
-    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.json(result);
+    res.json(await payments.callback(body, req.get(SIGNATURE_HEADER), req.ip));
   });
 
   async function render(reference: string, notice?: string) {

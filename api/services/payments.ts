@@ -104,8 +104,8 @@ export function createPaymentService({ db, temporal, taskQueue, log, validator, 
 
   return {
     /**
-     * The payment provider's signed notification. Unsigned (401) and tampered (403) calls are refused;
-     * the same transaction again answers as the first time without a second effect (`replayed: true`).
+     * The payment provider's signed notification. Unsigned (401), tampered (403) and replayed (409) calls
+     * are refused and logged; a replay has no second effect.
      */
     async callback(raw: Buffer, signature: string | undefined, remoteAddress: string | undefined) {
       const trace = (outcome: string, reason?: string, reference?: string) =>
@@ -145,7 +145,8 @@ export function createPaymentService({ db, temporal, taskQueue, log, validator, 
         await trace('replayed', 'this transaction was already recorded', body.reference);
         // the workflow ignores a fee it knows is paid: telling it again heals a signal lost the first time
         await signal(payment.dossier_code, payment.fee_code, payment.receipt_no);
-        return { ...answer(payment.receipt_no), replayed: true };
+        throw new ConflictError(`transaction ${body.transactionId} was already recorded: fee ${payment.fee_code} of dossier ` +
+          `${payment.dossier_code}, receipt ${payment.receipt_no}`, 'CallbackReplayedError');
       }
       if (body.amount !== Number(payment.amount)) {
         await trace('amount-mismatch', `paid ${body.amount}, requested ${payment.amount}`, body.reference);
@@ -162,7 +163,7 @@ export function createPaymentService({ db, temporal, taskQueue, log, validator, 
       }
       await trace('accepted', undefined, body.reference);
       await signal(payment.dossier_code, payment.fee_code, receiptNo);
-      return { ...answer(receiptNo), replayed: false };
+      return answer(receiptNo);
     },
 
     /** The reconciliation report of a day; made now (by the reconciliation workflow) when there is none yet or the day is not over. */

@@ -148,14 +148,15 @@ test('the result stays blocked until every before-return fee is paid; tampered c
   expect(history.map((e: { type: string }) => e.type)).not.toContain('result-delivered');
   expect((await env.client.workflow.getHandle(code).describe()).status.name).toBe('RUNNING');
 
-  // the provider sends the same notification again: same answer, nothing new
+  // the same notification again (a replay, or the provider resending): refused, nothing new
   const ledger = await env.db('local_payment_ledger').where({ reference: fee.reference }).first();
   const again = { provider: 'local', reference: fee.reference, transactionId: ledger.transaction_id, amount: 20000,
     paidAt: new Date(ledger.paid_at).toISOString(), status: 'paid' };
   const replay = await callback(again);
-  expect(replay.status).toBe(200);
-  expect(replay.body).toMatchObject({ accepted: true, replayed: true, receiptNo: `BL-${code}-LE-PHI`, feeCode: 'LE-PHI' });
-  expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  expect(replay.status).toBe(409);
+  expect(replay.body.error.code).toBe('CallbackReplayedError');
+  expect(replay.body.error.message).toContain(`BL-${code}-LE-PHI`);
+  expect(await env.db('callback_log').where({ reference: fee.reference }).pluck('outcome')).toEqual(expect.arrayContaining(['accepted', 'replayed']));
   expect(await env.db('receipts').where({ dossier_code: code })).toHaveLength(1);
   expect(await env.db('payments').where({ dossier_code: code, fee_code: 'LE-PHI' }).first()).toEqual(payment);
   // a second, different transaction for a fee already paid is refused
