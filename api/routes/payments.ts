@@ -1,9 +1,10 @@
 import express, { Router, type RequestHandler } from 'express';
 import Handlebars from 'handlebars';
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
 import { signBody, SIGNATURE_HEADER } from '../../lib/integrations';
 import { createLocalPaymentProvider } from '../../lib/payments/local-provider';
-import { isDay, vietnamDay } from '../../lib/payments/provider';
+import { isDay, PAYMENT_ZONE, vietnamDay } from '../../lib/payments/provider';
 import { requireOfficer } from '../auth';
 import { BadRequestError, NotFoundError } from '../errors';
 import type { PaymentService } from '../services/payments';
@@ -48,7 +49,8 @@ export function paymentsRouter({ db, payments, paymentSecret, authenticate }: Pa
   async function render(reference: string, notice?: string) {
     const line = await provider.find(reference);
     if (!line) throw new NotFoundError(`no payment ${reference}`);
-    return page({ ...line, amountText: line.amount.toLocaleString('vi-VN'), paid: line.state === 'paid', notice });
+    const paidAt = line.paidAt ? DateTime.fromISO(line.paidAt).setZone(PAYMENT_ZONE).toFormat('HH:mm dd/MM/yyyy') : null;
+    return page({ ...line, paidAt, amountText: line.amount.toLocaleString('vi-VN'), paid: line.state === 'paid', notice });
   }
 
   router.get('/pay/:reference', async (req, res) => {
