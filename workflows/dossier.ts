@@ -564,6 +564,13 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const handoffId = uuid4();
     expectedAnswers.add(key);
     const answered = () => partnerAnswers[key] !== undefined;
+    /** Stops listening for the partner; an answer that came in the meantime is dropped (the hop is being closed). */
+    const stopExpecting = () => {
+      expectedAnswers.delete(key);
+      if (!answered()) return;
+      delete partnerAnswers[key];
+      unconsumed -= 1;
+    };
     let sent = false;
     let rejected: string | undefined;
     const sending = new CancellationScope();
@@ -579,6 +586,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       const delivered = await waitFor(() => sent || rejected !== undefined || answered(), remaining());
       if (!delivered) sending.cancel();
       if (rejected !== undefined && !answered()) {
+        stopExpecting();
         const reason = `Cơ quan ${step.to.agency} không nhận hồ sơ liên thông: ${rejected}`;
         await close('refused', { reason });
         await record('handoff-rejected', { actor: SYSTEM, stepId: step.id, reason, data: { handoffId, to: step.to.agency, endpoint, iteration } });
@@ -590,6 +598,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
           data: { handoffId, to: step.to.agency, endpoint, dueAt, iteration } });
       }
       if (!delivered || !(await waitFor(answered, remaining()))) {
+        stopExpecting();
         const reason = `Cơ quan ${step.to.agency} không trả lời hồ sơ liên thông trước hạn${dueAt ? ` ${dueAt}` : ''}`;
         await close('timeout', { reason });
         await record('handoff-timeout', { actor: SYSTEM, stepId: step.id, reason, data: { handoffId, to: step.to.agency, dueAt, iteration } });
@@ -600,8 +609,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       expectedAnswers.delete(key);
     }
     const answer = partnerAnswers[key];
-    delete partnerAnswers[key];
-    unconsumed -= 1;
+    stopExpecting();
     const returnedAt = now();
     const reason = answer.reason ?? `Cơ quan ${step.to.agency}: ${answer.outcome === 'done' ? 'đã xử lý xong' : 'từ chối'}`;
     await close(answer.outcome, { reason, answer });

@@ -252,6 +252,21 @@ test('an external partner that never answers leads to the step\'s timeout path',
   expect((await done(cuong, code, 'sign', { outcome: 'approve' })).status).toBe(10);
 });
 
+test('a partner refusing the package (4xx) is not retried: the step takes its refused outcome with the partner\'s words', async () => {
+  const partner = await startPartner([400]);
+  stops.push(() => new Promise((r) => partner.server.close(r)));
+  await publishExternal(externalProcedure(partner.url));
+  const code = await submit(EXTERNAL);
+  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  expect(await env.client.workflow.getHandle(code).result()).toEqual({ status: 8 });
+  expect(partner.received).toHaveLength(1);
+  const view = (await http.get(`/api/dossiers/${code}`, lan)).body;
+  const stopped = view.history.filter((e: { type: string }) => e.type === 'status').pop();
+  expect(stopped).toMatchObject({ toStatus: 8, stepId: 'tax' });
+  expect(stopped.reason).toContain('THUE-2026-000123');
+  expect(view.hops).toEqual([expect.objectContaining({ outcome: 'refused', sentAt: null })]);
+});
+
 test('with an unreachable partner and no timeout outcome, the dossier stops at the deadline with the reason', async () => {
   const closed = await startPartner();
   const url = closed.url;
