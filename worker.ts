@@ -8,6 +8,7 @@ import { createActivities } from './activities';
 import { createCalendarStore } from './activities/calendar-store';
 import { loadConfig } from './lib/config';
 import { createDb } from './lib/db';
+import { resolveIntegrations, type Integrations } from './lib/integrations';
 import { createLogger } from './lib/logger';
 import type { Metrics } from './lib/metrics';
 import { connectWorker } from './lib/temporal';
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** counts failed activity attempts when given */
   metrics?: Metrics;
+  /** signed HTTP to the payment provider and partner agencies */
+  integrations?: Integrations;
 }
 
 /** Builds the interpreter worker from its dependencies; the caller runs and shuts it down. */
@@ -34,6 +37,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: createActivities({
       db: deps.db,
       calendarFor: createCalendarStore(deps.db).calendarFor,
+      integrations: deps.integrations,
     }),
   });
 }
@@ -46,7 +50,8 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.databaseUrl);
   const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
-  const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+  const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+    integrations: resolveIntegrations(config) });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   await worker.run();
   await connection.close();

@@ -1,12 +1,24 @@
-import { createDossierActivities, type ActivityDeps } from './dossier-activities';
+import type { Integrations } from '../lib/integrations';
+import { createLocalPaymentProvider } from '../lib/payments/local-provider';
+import { createDossierActivities, type ActivityDeps as CoreDeps } from './dossier-activities';
+import { createHandoffActivities, type HandoffActivities } from './handoffs';
+import { createPaymentActivities, type PaymentActivities } from './payments';
 import { createReportActivities, type ReportActivities } from './reports';
 import { createStepActivities } from './step-activities';
 import type { DossierActivities } from './types';
 
-export type { ActivityDeps };
-export type Activities = DossierActivities & ReportActivities;
+export type ActivityDeps = CoreDeps & {
+  /** signed HTTP to the payment provider and partner agencies; without it, handoffs to external partners fail */
+  integrations?: Integrations;
+};
+export type Activities = DossierActivities & PaymentActivities & HandoffActivities & ReportActivities;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps): Activities {
-  return { ...createDossierActivities(deps), ...createStepActivities(deps), ...createReportActivities(deps) };
+  const provider = createLocalPaymentProvider({ db: deps.db, publicUrl: deps.integrations?.publicUrl ?? '' });
+  return {
+    ...createDossierActivities(deps), ...createStepActivities(deps),
+    ...createPaymentActivities({ db: deps.db, provider }), ...createHandoffActivities(deps),
+    ...createReportActivities(deps),
+  };
 }

@@ -4,6 +4,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import swaggerUi from 'swagger-ui-express';
 import procedureSchema from '../procedures/schema/procedure.schema.json';
+import type { Integrations } from '../lib/integrations';
 import type { Logger } from '../lib/logger';
 import { createMetrics, type Metrics } from '../lib/metrics';
 import { createCalendarStore } from '../activities/calendar-store';
@@ -14,8 +15,11 @@ import { openApiDocument } from './openapi';
 import { adminRouter } from './routes/admin';
 import { calendarRouter } from './routes/calendar';
 import { reportsRouter } from './routes/reports';
+import { handoffsRouter } from './routes/handoffs';
+import { paymentsRouter } from './routes/payments';
 import { renderDiagram } from './services/diagram';
 import { createDossierService } from './services/dossiers';
+import { createPaymentService } from './services/payments';
 import { compileOrThrow, createProcedureService } from './services/procedures';
 import { createReportService } from './services/reports';
 import { createTaskService } from './services/tasks';
@@ -35,6 +39,8 @@ export interface AppDeps {
   dossierSettings?: Partial<DossierSettings>;
   /** the process's Prometheus metrics (shared with the worker under `npm start`); the app makes its own otherwise */
   metrics?: Metrics;
+  /** keys of the payment provider's and partners' signed callbacks; without them those callbacks answer 503 */
+  integrations?: Integrations;
 }
 
 function pageOf(req: Request) {
@@ -64,6 +70,9 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  const payments = createPaymentService({ db, temporal, taskQueue: deps.taskQueue, log, validator, paymentSecret: deps.integrations?.paymentSecret });
+  app.use(paymentsRouter({ db, payments, paymentSecret: deps.integrations?.paymentSecret, authenticate: auth.authenticate }));
+  app.use(handoffsRouter({ db, temporal, log, validator, integrations: deps.integrations }));
   app.use(express.json({ limit: '25mb' }));
   app.use(auth.authenticate);
   app.use(idempotency(db));

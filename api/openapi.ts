@@ -1,3 +1,5 @@
+import { paymentAndHandoffPaths } from './openapi-payments';
+
 /** The OpenAPI 3.1 description of the HTTP API (contract: shared/spec/API.md), served at /api/openapi.json. */
 import { reportPaths, reportSchemas } from './openapi-reports';
 
@@ -86,7 +88,7 @@ export const openApiDocument = {
         { name: 'procedure', in: 'query', schema: { type: 'string' } }, { name: 'unit', in: 'query', schema: { type: 'string' } },
         { name: 'overdue', in: 'query', schema: { type: 'boolean' } }, ...page], responses: { 200: ok('a page of dossiers') } },
     },
-    '/api/dossiers/{code}': { get: { summary: 'One dossier with its tasks and full history', security: bearer,
+    '/api/dossiers/{code}': { get: { summary: 'One dossier with its tasks, fees (with payment links), receipts, hops (form 05) and full history', security: bearer,
       parameters: [path('code')], responses: { 200: ok('the dossier'), 403: error, 404: error } } },
     '/api/dossiers/{code}/supplement': { post: { summary: 'The applicant supplements the requested documents (applicant token)',
       parameters: [path('code'), idempotencyKey], requestBody: json({ type: 'object', properties: { documents: { type: 'array' }, note: { type: 'string' } } }),
@@ -146,5 +148,6 @@ export const openApiDocument = {
       parameters: [path('id'), idempotencyKey], requestBody: json({ $ref: '#/components/schemas/CompleteTask' }),
       responses: { 200: ok('the dossier after the completion'), 403: error, 409: error, 422: error } } },
     ...reportPaths,
+    ...paymentAndHandoffPaths,
   },
 };

@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
+import { resolveIntegrations } from '../lib/integrations';
 import { createLogger } from '../lib/logger';
 import { connectClient } from '../lib/temporal';
 import { createApp, type AppDeps } from './app';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl);
   const temporal = await connectClient({ ...config.temporal, address: config.temporal.address });
   const server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: config.jwtSecret,
-    tokenTtl: config.tokenTtl, dossierSettings: config.dossier }, config.api.port);
+    tokenTtl: config.tokenTtl, dossierSettings: config.dossier, integrations: resolveIntegrations(config) }, config.api.port);
   log.info({ port: config.api.port }, 'API listening');
   const stop = () => server.close(() => { void temporal.connection.close(); void db.destroy(); });
   process.once('SIGINT', stop);

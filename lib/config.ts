@@ -25,6 +25,10 @@ const variables = {
   TOKEN_TTL: { type: 'string', pattern: '^[0-9]+[smhd]$', default: '8h', description: 'lifetime of a login token, e.g. 8h' },
   STEP_WARNING_LEAD_HOURS: { type: 'number', minimum: 0, default: 2, description: 'warn officers this many hours before a step is due' },
   APOLOGY_LEAD_HOURS: { type: 'number', minimum: 0, default: 4, description: 'open the apology task this many hours before a late appointment' },
+  PAYMENT_CALLBACK_SECRET: { type: 'string', minLength: 32, description: 'HMAC key of the payment provider\'s callbacks (generated into DATA_DIR when unset)' },
+  HANDOFF_SECRET: { type: 'string', minLength: 32, description: 'HMAC key of handoff packages and partners\' answers (generated into DATA_DIR when unset)' },
+  PARTNER_SECRETS: { type: 'string', pattern: '^([^=,]+=[^,]{32,})(,[^=,]+=[^,]{32,})*$', description: 'per-partner HMAC keys, AGENCY=key pairs separated by commas; others use HANDOFF_SECRET' },
+  RECONCILIATION_CRON: { type: 'string', minLength: 9, default: '30 0 * * *', description: 'when the daily payment reconciliation runs (cron, Asia/Ho_Chi_Minh), for the day before' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
 } as const;
 
@@ -51,6 +55,7 @@ export interface Config {
   tokenTtl: string;
   logLevel: string;
   dossier: { stepWarningLeadMs: number; apologyLeadMs: number };
+  integrations: { paymentSecret?: string; handoffSecret?: string; partnerSecrets: Record<string, string>; reconciliationCron: string };
 }
 
 /** Thrown when the environment does not describe a valid configuration; lists every bad variable. */
@@ -102,6 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtl: v.TOKEN_TTL,
     logLevel: v.LOG_LEVEL,
     dossier: { stepWarningLeadMs: (v.STEP_WARNING_LEAD_HOURS as number) * 3600_000, apologyLeadMs: (v.APOLOGY_LEAD_HOURS as number) * 3600_000 },
+    integrations: { paymentSecret: v.PAYMENT_CALLBACK_SECRET, handoffSecret: v.HANDOFF_SECRET, reconciliationCron: v.RECONCILIATION_CRON,
+      partnerSecrets: Object.fromEntries(((v.PARTNER_SECRETS as string | undefined) ?? '').split(',').filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1)])) },
   };
 }
 

@@ -11,6 +11,8 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
 import { createWorker } from '../worker';
 import type { Config } from './config';
 import { createDb, migrateLatest, type Knex } from './db';
+import { resolveIntegrations } from './integrations';
+import { ensureReconciliationSchedule } from './schedules/reconciliation';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
@@ -105,19 +107,21 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
 
     await ensureLateListSchedule(temporal, { taskQueue: config.temporal.taskQueue });
     const metrics = createMetrics({ db, processMetrics: true });
+    const integrations = resolveIntegrations(config);
 
     const connection = await connectWorker(temporalConfig);
     stops.push(() => connection.close());
     const worker: Worker = await createWorker({ db, connection, namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle, metrics });
+      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle, metrics, integrations });
     const running = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
 
+    await ensureReconciliationSchedule(temporal, { taskQueue: config.temporal.taskQueue, cron: config.integrations.reconciliationCron });
     const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
-      tokenTtl: config.tokenTtl, dossierSettings: config.dossier, metrics }, config.api.port);
+      tokenTtl: config.tokenTtl, dossierSettings: config.dossier, metrics, integrations }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };

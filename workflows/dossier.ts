@@ -22,7 +22,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import jsonLogic from 'json-logic-js';
+import type { HandoffActivities } from '../activities/handoffs';
+import type { PaymentActivities } from '../activities/payments';
 import type { DossierActivities, RecordEventInput } from '../activities/types';
+import { hopTiming } from '../domain/hop-timing';
 import type { Assignee, HandoffStep, OutcomeEffect, PlanStep, ReturnStep } from '../domain/plan';
 import { SA } from '../domain/search-attributes';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../domain/status';
@@ -31,6 +34,7 @@ import {
   FailureTypes,
   getDossierQuery,
   observeDossierUpdate,
+  partnerAnsweredSignal,
   paymentConfirmedSignal,
   stopDossierUpdate,
   supplementSignal,
@@ -40,12 +44,24 @@ import {
   type DossierSettings,
   type DossierView,
   type DossierWorkflowInput,
+  type PartnerAnswerInput,
   type SupplementInput,
 } from './messages';
 
 const db = proxyActivities<DossierActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const payments = proxyActivities<PaymentActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** Partner agencies answer slowly and sometimes not at all: retried until the step's deadline stops waiting. */
+const partners = proxyActivities<HandoffActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 
 const SYSTEM: Actor = { username: 'system' };
@@ -114,6 +130,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   let paymentSignals = 0;
   /** partner dossiers (handoffs) still running */
   const children = new Set<string>();
+  /** external handoffs awaiting an answer (`step:iteration`), and the answers received */
+  const expectedAnswers = new Set<string>();
+  const partnerAnswers: Record<string, PartnerAnswerInput> = {};
   // The interpreter is "settled" when every running sequence waits on a person, a signal or a timer,
   // and no message it has accepted is still waiting to be acted on.
   let running = 1;
@@ -208,6 +227,12 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       paymentSignals += 1;
       unconsumed += 1;
     }
+  });
+  setHandler(partnerAnsweredSignal, (a) => {
+    const key = `${a.stepId}:${a.iteration}`;
+    if (!expectedAnswers.has(key) || partnerAnswers[key]) return;
+    partnerAnswers[key] = a;
+    unconsumed += 1;
   });
   setHandler(withdrawSignal, (w) => {
     if (ending || finished || isTerminal(status)) return;
@@ -458,10 +483,11 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const outstanding = () => unpaid.filter((c) => !paid.has(c));
     if (outstanding().length === 0) return true;
     const resumeTo = status;
+    const online = patched('online-payments') ? await payments.offerOnlinePayments({ dossierCode, feeCodes: outstanding() }) : [];
     const amount = fees.filter((f) => unpaid.includes(f.code)).reduce((sum, f) => sum + f.amount, 0);
     await transition(DossierStatus.PaymentRequested, SYSTEM, `Yêu cầu nộp ${amount} đồng: ${fees.map((f) => f.name).join(', ')}`, step.id);
     await db.notify({ key: `${dossierCode}:fee-due:${step.id}:${eventCount}`, dossierCode, template: 'fee-due', to: { applicant: true },
-      channels: ['email', 'sms', 'in-app'], data: { fees: fees.filter((f) => unpaid.includes(f.code)), amount } });
+      channels: ['email', 'sms', 'in-app'], data: { fees: fees.filter((f) => unpaid.includes(f.code)), amount, payments: online } });
     const deadline = step.kind === 'payment' && step.deadline
       ? Date.parse(await db.computeDue({ agencyCode: plan.agency, from: nowToMinute(), duration: step.deadline }))
       : undefined;
@@ -484,7 +510,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   /** Hands the dossier to a procedure published on this platform: a linked partner dossier, awaited to its end. */
   async function handoff(step: HandoffStep): Promise<string | null> {
     await startProcessing(step);
-    if (!step.procedure) throw ApplicationFailure.nonRetryable('handoffs to external endpoints are not available yet', 'UnsupportedStepError');
+    if (step.endpoint) return externalHandoff(step, step.endpoint);
+    if (!step.procedure) throw ApplicationFailure.nonRetryable(`handoff step ${step.id} names neither a procedure nor an endpoint`, 'PlanError');
     const iteration = (iterations[step.id] ?? 0) + 1;
     iterations[step.id] = iteration;
     const handedAt = nowToMinute();
@@ -511,7 +538,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     }
     const outcome = result.status === DossierStatus.Returned ? 'done' : 'refused';
     const returnedAt = now();
-    const timing = !dueAt ? 'on-time' : Date.parse(returnedAt) > Date.parse(dueAt) ? 'late' : 'on-time';
+    const timing = hopTiming(returnedAt, dueAt);
     await db.closeHandoff({ parentCode: dossierCode, stepId: step.id, iteration, outcome, at: returnedAt });
     await record('handoff-returned', { actor: SYSTEM, stepId: step.id, reason: `${partner.code}: ${STATUS_LABELS[result.status]}`,
       data: { partnerDossier: partner.code, outcome, partnerStatus: result.status, dueAt, timing } });
@@ -519,6 +546,80 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const effect = step.outcomes[outcome] ?? { effect: 'next', next: step.next };
     return applyEffect(step, effect, { taskId: '', outcome, actor: SYSTEM,
       comment: `Hồ sơ liên thông ${partner.code}: ${STATUS_LABELS[result.status]}` });
+  }
+
+  /**
+   * Sends the dossier package to an external partner (signed, with an idempotency key) and waits for its
+   * signed answer until the step's deadline. The answer's `done`/`refused` picks the step's outcome; no
+   * answer in time takes the `timeout` outcome, or stops the dossier when the step has none.
+   */
+  async function externalHandoff(step: HandoffStep, endpoint: string): Promise<string | null> {
+    const iteration = (iterations[step.id] ?? 0) + 1;
+    iterations[step.id] = iteration;
+    const key = `${step.id}:${iteration}`;
+    // a wall-clock deadline (tests, demos) counts from the instant itself, not from the minute
+    const handedAt = step.deadline && 'iso' in step.deadline ? now() : nowToMinute();
+    const dueAt = step.deadline ? await db.computeDue({ agencyCode: plan.agency, from: handedAt, duration: step.deadline }) : undefined;
+    const remaining = () => (dueAt ? msUntil(dueAt) : undefined);
+    const handoffId = uuid4();
+    expectedAnswers.add(key);
+    const answered = () => partnerAnswers[key] !== undefined;
+    /** Stops listening for the partner; an answer that came in the meantime is dropped (the hop is being closed). */
+    const stopExpecting = () => {
+      expectedAnswers.delete(key);
+      if (!answered()) return;
+      delete partnerAnswers[key];
+      unconsumed -= 1;
+    };
+    let sent = false;
+    let rejected: string | undefined;
+    const sending = new CancellationScope();
+    void sending.run(() => partners.sendHandoffPackage({ handoffId, dossierCode, stepId: step.id, iteration, endpoint,
+      fromAgency: plan.agency, toAgency: step.to.agency, actor: lastActor, handedAt, dueAt }))
+      .then(() => { sent = true; }, (err: Error & { cause?: Error }) => {
+        if (!isCancellation(err)) rejected = err.cause?.message ?? err.message;
+      });
+    const close = (outcome: string, fields: { reason?: string; answer?: PartnerAnswerInput } = {}) =>
+      partners.closeExternalHandoff({ handoffId, outcome, reason: fields.reason, data: fields.answer?.data, receivedBy: fields.answer?.receivedBy,
+        receivedAt: fields.answer?.receivedAt, answeredBy: fields.answer?.answeredBy, at: now() });
+    try {
+      const delivered = await waitFor(() => sent || rejected !== undefined || answered(), remaining());
+      if (!delivered) sending.cancel();
+      if (rejected !== undefined && !answered()) {
+        stopExpecting();
+        const reason = `Cơ quan ${step.to.agency} không nhận hồ sơ liên thông: ${rejected}`;
+        await close('refused', { reason });
+        await record('handoff-rejected', { actor: SYSTEM, stepId: step.id, reason, data: { handoffId, to: step.to.agency, endpoint, iteration } });
+        data.steps[step.id] = { outcome: 'refused', reason };
+        return applyEffect(step, step.outcomes.refused, { taskId: '', outcome: 'refused', actor: SYSTEM, comment: reason });
+      }
+      if (delivered) {
+        await record('handoff-sent', { actor: lastActor, stepId: step.id,
+          data: { handoffId, to: step.to.agency, endpoint, dueAt, iteration } });
+      }
+      if (!delivered || !(await waitFor(answered, remaining()))) {
+        stopExpecting();
+        const reason = `Cơ quan ${step.to.agency} không trả lời hồ sơ liên thông trước hạn${dueAt ? ` ${dueAt}` : ''}`;
+        await close('timeout', { reason });
+        await record('handoff-timeout', { actor: SYSTEM, stepId: step.id, reason, data: { handoffId, to: step.to.agency, dueAt, iteration } });
+        data.steps[step.id] = { outcome: 'timeout' };
+        return applyEffect(step, step.outcomes.timeout ?? { effect: 'stop' }, { taskId: '', outcome: 'timeout', actor: SYSTEM, comment: reason });
+      }
+    } finally {
+      expectedAnswers.delete(key);
+    }
+    const answer = partnerAnswers[key];
+    stopExpecting();
+    const returnedAt = now();
+    const reason = answer.reason ?? `Cơ quan ${step.to.agency}: ${answer.outcome === 'done' ? 'đã xử lý xong' : 'từ chối'}`;
+    await close(answer.outcome, { reason, answer });
+    const partner: Actor = { username: answer.answeredBy ?? step.to.agency };
+    await record('handoff-returned', { actor: partner, stepId: step.id, reason,
+      data: { handoffId, to: step.to.agency, outcome: answer.outcome, dueAt, timing: hopTiming(returnedAt, dueAt),
+        receivedBy: answer.receivedBy, receivedAt: answer.receivedAt } });
+    data.steps[step.id] = { outcome: answer.outcome, reason: answer.reason, data: answer.data ?? {} };
+    const effect = step.outcomes[answer.outcome] ?? { effect: 'next', next: step.next };
+    return applyEffect(step, effect, { taskId: '', outcome: answer.outcome, actor: partner, comment: reason });
   }
 
   async function reception(step: Extract<PlanStep, { kind: 'reception' }>): Promise<string | null> {

@@ -123,3 +123,24 @@ export const observeDossierUpdate = defineUpdate<DossierView, []>('observeDossie
 /** Step kinds this interpreter version runs; publishing refuses a plan using any other. */
 export const SUPPORTED_STEP_KINDS: readonly string[] = ['reception', 'task', 'digitize', 'payment', 'handoff', 'parallel',
   'decision', 'wait', 'notify', 'return'];
+
+/** An external partner's answer to a handoff (`POST /api/handoffs/{id}/result`, signed). */
+export interface PartnerAnswerInput {
+  handoffId: string;
+  stepId: string;
+  iteration: number;
+  outcome: 'done' | 'refused';
+  reason?: string;
+  data?: Record<string, unknown>;
+  /** who at the partner took the dossier in, and when */
+  receivedBy?: string;
+  receivedAt?: string;
+  /** who at the partner answered */
+  answeredBy?: string;
+}
+
+/** An external partner agency has answered a handoff. */
+export const partnerAnsweredSignal = defineSignal<[PartnerAnswerInput]>('partnerAnswered');
+
+/** The daily payment reconciliation's workflow type (run by a Temporal Schedule, or on demand). */
+export const RECONCILIATION_WORKFLOW = 'reconciliationWorkflow';

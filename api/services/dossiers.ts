@@ -20,6 +20,8 @@ import {
 import type { Principal } from '../auth';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Validator } from '../validation';
+import { hopsOf } from './hops';
+import { receiptsOf, settlePayment } from './payments';
 import type { ProcedureService } from './procedures';
 
 export interface SubmitDossierBody {
@@ -251,7 +253,10 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
         documents: documents.map((d) => ({ id: d.id, code: d.document_code, fileName: d.file_name, mediaType: d.media_type,
           size: d.size, sha256: d.sha256, reused: d.reused, digitizationCode: d.digitization_code })),
         fees: payments.map((p) => ({ code: p.fee_code, name: p.fee_name, amount: Number(p.amount), collect: p.collect, state: p.state,
-          channel: p.channel, receiptNo: p.receipt_no, paidAt: iso(p.paid_at) })),
+          channel: p.channel, receiptNo: p.receipt_no, paidAt: iso(p.paid_at),
+          paymentUrl: p.state === 'pending' ? p.payment_url : null })),
+        receipts: await receiptsOf(db, code),
+        hops: await hopsOf(db, code),
         parentCode: row.parent_code,
         tasks: tasks.map((t) => ({ id: t.id, stepId: t.step_id, stepName: t.step_name, unit: t.unit_code, role: t.role,
           state: t.state, outcome: t.outcome, comment: t.comment, completedBy: t.completed_by,
@@ -314,10 +319,8 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
       if (row.agency_code !== principal.agency) throw new ForbiddenError('this dossier belongs to another agency');
       const payment = await db('payments').where({ dossier_code: code, fee_code: feeCode }).first();
       if (!payment) throw new NotFoundError(`dossier ${code} has no payment request for fee ${feeCode}`);
-      const receiptNo = body.receiptNo ?? `BL-${code}-${feeCode}`;
-      const updated = await db('payments').where({ id: payment.id, state: 'pending' })
-        .update({ state: 'paid', channel: 'counter', paid_by: principal.username, receipt_no: receiptNo, paid_at: db.fn.now() });
-      if (updated === 0) throw new ConflictError(`fee ${feeCode} of dossier ${code} is already ${payment.state}`, 'AlreadyPaidError');
+      const { receiptNo } = await settlePayment(db, payment.id, { channel: 'counter', receiptNo: body.receiptNo ?? `BL-${code}-${feeCode}`,
+        issuedBy: principal.username });
       const handle = temporal.workflow.getHandle(code);
       await handle.signal(paymentConfirmedSignal, { feeCode, channel: 'counter', receiptNo,
         actor: { username: principal.username, fullName: principal.fullName } });

@@ -46,9 +46,6 @@ function interpreterProblems(steps: RawStep[], path = '$.steps'): Problem[] {
     ...(step.kind && !SUPPORTED_STEP_KINDS.includes(step.kind)
       ? [{ path: `${path}[${i}].kind`, message: `step kind "${step.kind}" is not yet run by this platform's interpreter` }]
       : []),
-    ...(step.kind === 'handoff' && step.endpoint
-      ? [{ path: `${path}[${i}].endpoint`, message: 'handoffs to external partners over HTTP are not available yet; hand off to a procedure published on this platform' }]
-      : []),
     ...(step.branches ?? []).flatMap((b, j) => interpreterProblems(b.steps ?? [], `${path}[${i}].branches[${j}].steps`)),
   ]);
 }

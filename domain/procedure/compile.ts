@@ -238,6 +238,8 @@ export function compile(definition: unknown, ctx: CompileContext): { ok: true; p
         const target = s.to?.agency;
         if (target && !ctx.agencies.some((a) => a.code === target)) problems.push({ path: `${p}.to.agency`, message: `agency "${target}" is not in the registry` });
         for (const o of ['done', 'refused']) if (!s.outcomes?.[o]) problems.push({ path: `${p}.outcomes.${o}`, message: `a handoff must say what "${o}" does` });
+        if (s.outcomes?.timeout && !s.endpoint) problems.push({ path: `${p}.outcomes.timeout`, message: 'only a handoff to an external "endpoint" times out' });
+        else if (s.outcomes?.timeout && !s.deadline) problems.push({ path: `${p}.outcomes.timeout`, message: 'a "timeout" outcome needs the step\'s "deadline"' });
         break;
       }
       case 'decision':

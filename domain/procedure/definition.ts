@@ -250,7 +250,7 @@ agency: string
  */
 procedure?: string
 /**
- * An external partner reached over HTTP.
+ * An external partner reached over HTTP: it gets the signed dossier package and answers by signed callback. Outcomes "done"/"refused" follow its answer; an optional "timeout" outcome is taken when no answer comes by the step's deadline (without it, the dossier stops).
  */
 endpoint?: string
 outcomes: Outcomes

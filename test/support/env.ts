@@ -26,6 +26,8 @@ function required(name: string): string {
 
 export const JWT_SECRET = 'test-secret-test-secret-test-secret-test-secret';
 export const DEMO_PASSWORD = 'demo@2026';
+/** keys of the signed callbacks in tests: the payment provider's, and every partner agency's */
+export const TEST_SECRETS = { paymentSecret: 'test-payment-secret-test-payment-secret', handoffSecret: 'test-handoff-secret-test-handoff-secret' };
 
 export interface TestEnv {
   db: Knex;
@@ -48,17 +50,19 @@ export async function startTestEnv(opts: { api?: boolean; loginLimit?: number } 
   const workerConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
   const metrics = createMetrics({ db });
-  const worker = await createWorker({ db, connection: workerConnection, namespace: 'default', taskQueue,
-    workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') }, metrics });
-  const running = worker.run();
+  const integrations = { ...TEST_SECRETS, publicUrl: '', partnerSecrets: {} };
   let server: Server | undefined;
   let apiUrl = '';
   if (opts.api !== false) {
     const app = createApp({ db, temporal: client, taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
-      log: createLogger('silent'), loginLimit: opts.loginLimit ?? 1000, metrics });
+      log: createLogger('silent'), loginLimit: opts.loginLimit ?? 1000, metrics, integrations });
     server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
     apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    integrations.publicUrl = apiUrl;
   }
+  const worker = await createWorker({ db, connection: workerConnection, namespace: 'default', taskQueue,
+    workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') }, metrics, integrations });
+  const running = worker.run();
   return {
     db, client, taskQueue, worker, apiUrl, metrics,
     async stop() {
