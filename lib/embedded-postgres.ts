@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 
@@ -30,14 +30,13 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedPost
   const fresh = !existsSync(join(opts.dir, 'PG_VERSION'));
   if (fresh) {
     rmSync(opts.dir, { recursive: true, force: true });
-    const firstCreated = mkdirSync(dirname(opts.dir), { recursive: true });
-    // as root, the server runs as the `postgres` user, which must be able to reach the data folder:
-    // open up the folders made here (a restrictive umask), never one that was there before (/tmp…)
-    if (process.getuid?.() === 0 && firstCreated) {
-      for (let d = dirname(opts.dir); d.startsWith(firstCreated); d = dirname(d)) {
-        chmodSync(d, 0o755);
-        if (d === firstCreated) break;
-      }
+    mkdirSync(dirname(opts.dir), { recursive: true });
+    // as root, the server runs as the `postgres` user, which must be able to pass through the folder
+    // holding its data: add the search (x) bits only, never take a permission away (/tmp keeps 1777)
+    if (process.getuid?.() === 0) {
+      const parent = dirname(opts.dir);
+      const mode = statSync(parent).mode & 0o7777;
+      if ((mode & 0o011) !== 0o011) chmodSync(parent, mode | 0o011);
     }
   }
   const pg = new EmbeddedPostgres({
