@@ -9,6 +9,7 @@ import { createCalendarStore } from './activities/calendar-store';
 import { loadConfig } from './lib/config';
 import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';
+import { startDispatchers } from './lib/outbox-dispatchers';
 import { connectWorker } from './lib/temporal';
 
 export interface WorkerDeps {
@@ -43,8 +44,10 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl);
   const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
   const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
-  log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  const dispatchers = await startDispatchers(config, { db, log, apiUrl: config.api.publicUrl });
+  log.info({ taskQueue: config.temporal.taskQueue, mail: dispatchers.mail, portal: dispatchers.portalUrl }, 'worker running');
   await worker.run();
+  await dispatchers.stop();
   await connection.close();
   await db.destroy();
 }

@@ -1,4 +1,5 @@
 import { createDossierActivities, type ActivityDeps } from './dossier-activities';
+import { createNotificationActivities } from './notifications';
 import { createStepActivities } from './step-activities';
 import type { DossierActivities } from './types';
 
@@ -7,5 +8,5 @@ export type Activities = DossierActivities;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps): Activities {
-  return { ...createDossierActivities(deps), ...createStepActivities(deps) };
+  return { ...createDossierActivities(deps), ...createStepActivities(deps), ...createNotificationActivities(deps) };
 }

@@ -6,12 +6,15 @@ import swaggerUi from 'swagger-ui-express';
 import procedureSchema from '../procedures/schema/procedure.schema.json';
 import type { Logger } from '../lib/logger';
 import { createCalendarStore } from '../activities/calendar-store';
+import { createTemplateRenderer } from '../activities/notifications-templates';
 import { createAuth, requireOfficer } from './auth';
 import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError, errorHandler } from './errors';
 import { idempotency } from './idempotency';
 import { openApiDocument } from './openapi';
 import { adminRouter } from './routes/admin';
 import { calendarRouter } from './routes/calendar';
+import { notificationsRouter } from './routes/notifications';
+import { syncRouter } from './routes/sync';
 import { renderDiagram } from './services/diagram';
 import { createDossierService } from './services/dossiers';
 import { compileOrThrow, createProcedureService } from './services/procedures';
@@ -169,6 +172,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', adminRouter({ db, validator }));
   app.use('/api', calendarRouter({ calendar: createCalendarStore(db), validator,
     agencyExists: async (code) => Boolean(await db('agencies').where({ code }).first()) }));
+
+  app.use('/api', notificationsRouter({ db, renderer: createTemplateRenderer() }));
+  app.use('/api', syncRouter({ db, validator }));
 
   app.use('/api', (req) => { throw new NotFoundError(`no route ${req.method} ${req.path}`); });
   app.use(errorHandler(log));

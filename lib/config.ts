@@ -25,6 +25,14 @@ const variables = {
   TOKEN_TTL: { type: 'string', pattern: '^[0-9]+[smhd]$', default: '8h', description: 'lifetime of a login token, e.g. 8h' },
   STEP_WARNING_LEAD_HOURS: { type: 'number', minimum: 0, default: 2, description: 'warn officers this many hours before a step is due' },
   APOLOGY_LEAD_HOURS: { type: 'number', minimum: 0, default: 4, description: 'open the apology task this many hours before a late appointment' },
+  SMTP_URL: { type: 'string', description: 'SMTP server for email notifications (smtp://user:pass@host:587, smtps://…); empty keeps mails as .eml files in DATA_DIR/mail through a local SMTP sink' },
+  MAIL_FROM: { type: 'string', minLength: 3, default: 'Bộ phận Một cửa <no-reply@motcua.local>', description: 'the From header of notification emails' },
+  PORTAL_URL: { type: 'string', description: 'national portal endpoint receiving status changes (POST JSON); empty sends them to this platform\'s local receiver /api/local-portal/receive' },
+  PORTAL_TOKEN: { type: 'string', description: 'bearer token sent to PORTAL_URL' },
+  OUTBOX_POLL_MS: { type: 'integer', minimum: 10, default: 1000, description: 'how often the notification and portal dispatchers look for due rows' },
+  OUTBOX_RETRY_BASE_MS: { type: 'integer', minimum: 1, default: 5000, description: 'delay before retrying a failed delivery; doubles after each failure' },
+  OUTBOX_RETRY_MAX_MS: { type: 'integer', minimum: 1, default: 900000, description: 'longest delay between two delivery attempts' },
+  OUTBOX_MAX_ATTEMPTS: { type: 'integer', minimum: 1, default: 8, description: 'attempts before an email/SMS is given up or a portal sync row is flagged stuck' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
 } as const;
 
@@ -51,6 +59,14 @@ export interface Config {
   tokenTtl: string;
   logLevel: string;
   dossier: { stepWarningLeadMs: number; apologyLeadMs: number };
+  delivery: {
+    smtpUrl?: string;
+    mailFrom: string;
+    portalUrl?: string;
+    portalToken?: string;
+    pollMs: number;
+    retry: { baseMs: number; maxMs: number; maxAttempts: number };
+  };
 }
 
 /** Thrown when the environment does not describe a valid configuration; lists every bad variable. */
@@ -102,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtl: v.TOKEN_TTL,
     logLevel: v.LOG_LEVEL,
     dossier: { stepWarningLeadMs: (v.STEP_WARNING_LEAD_HOURS as number) * 3600_000, apologyLeadMs: (v.APOLOGY_LEAD_HOURS as number) * 3600_000 },
+    delivery: {
+      smtpUrl: v.SMTP_URL, mailFrom: v.MAIL_FROM, portalUrl: v.PORTAL_URL, portalToken: v.PORTAL_TOKEN, pollMs: v.OUTBOX_POLL_MS,
+      retry: { baseMs: v.OUTBOX_RETRY_BASE_MS, maxMs: v.OUTBOX_RETRY_MAX_MS, maxAttempts: v.OUTBOX_MAX_ATTEMPTS },
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
 import { createWorker } from '../worker';
 import type { Config } from './config';
 import { createDb, migrateLatest, type Knex } from './db';
+import { startDispatchers } from './outbox-dispatchers';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import type { Logger } from './logger';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal';
@@ -115,6 +116,9 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
       tokenTtl: config.tokenTtl, dossierSettings: config.dossier }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
+    const dispatchers = await startDispatchers(config, { db, log, apiUrl: `http://127.0.0.1:${port}` });
+    stops.push(() => dispatchers.stop());
+    log.info({ mail: dispatchers.mail, portal: dispatchers.portalUrl }, 'notification and portal sync dispatchers started');
     return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };
   } catch (err) {
     await stop();
