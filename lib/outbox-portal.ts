@@ -42,7 +42,7 @@ export function portalPass(deps: PortalDispatcherDeps): () => Promise<number> {
     } catch (err) {
       const error = describeError(err);
       const stuck = err instanceof PermanentDeliveryError || attempts >= retry.maxAttempts;
-      const delay = err instanceof PermanentDeliveryError ? retry.maxMs : backoffMs(attempts, retry);
+      const delay = stuck ? retry.maxMs : backoffMs(attempts, retry);
       await trx('portal_outbox').where({ id: row.id })
         .update({ state: stuck ? 'stuck' : 'pending', attempts, last_error: error, next_attempt_at: new Date(Date.now() + delay).toISOString() });
       if (stuck && row.state !== 'stuck') {
