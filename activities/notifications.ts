@@ -5,7 +5,8 @@
  *
  * The applicant hears about every status change that concerns them from the status history itself:
  * `enqueueStatusNotification` runs inside `recordEvent`'s transaction, so the event and its
- * notification exist together or not at all, whatever code path changed the status.
+ * notification exist together or not at all, whatever code path changed the status. A partner
+ * agency's dossier (a handoff) tells the applicant nothing: they hear from the lead dossier.
  */
 import type { Knex } from 'knex';
 import { STATUS_LABELS, type DossierStatusCode } from '../domain/status';
@@ -19,18 +20,21 @@ export const APPLICANT_CHANNELS: Channel[] = ['email', 'sms', 'in-app'];
 
 interface DossierContext {
   applicant: { fullName?: string; email?: string; phone?: string };
+  /** the lead dossier when this one is a partner agency's part of it: the applicant hears from the lead dossier only */
+  parentCode: string | null;
   data: Record<string, unknown>;
 }
 
 /** What every template may show about the dossier, read once when the notification is made. */
 async function dossierContext(db: Knex, dossierCode: string): Promise<DossierContext | undefined> {
   const row = await db('dossiers').leftJoin('agencies', 'agencies.code', 'dossiers.agency_code').where('dossiers.code', dossierCode)
-    .first('dossiers.applicant', 'dossiers.procedure_name', 'dossiers.return_channel', 'dossiers.appointment_at', 'dossiers.status',
+    .first('dossiers.applicant', 'dossiers.parent_code', 'dossiers.procedure_name', 'dossiers.return_channel', 'dossiers.appointment_at', 'dossiers.status',
       'agencies.name as agency_name');
   if (!row) return undefined;
   const applicant = (row.applicant ?? {}) as DossierContext['applicant'];
   return {
     applicant,
+    parentCode: row.parent_code ?? null,
     data: {
       dossierCode, applicantName: applicant.fullName ?? '', procedureName: row.procedure_name, agencyName: row.agency_name ?? '',
       returnChannel: row.return_channel ?? undefined, appointmentAt: row.appointment_at ? new Date(row.appointment_at).toISOString() : undefined,
@@ -78,7 +82,7 @@ export async function enqueueStatusNotification(trx: Knex, e: RecordEventInput):
   const template = statusTemplate(e.fromStatus, e.toStatus);
   if (!template) return;
   const context = await dossierContext(trx, e.dossierCode);
-  if (!context) return;
+  if (!context || context.parentCode) return;
   const data: Record<string, unknown> = { ...context.data, reason: e.reason ?? '', status: e.toStatus, statusLabel: STATUS_LABELS[e.toStatus as DossierStatusCode] };
   if (template === 'fee-due') Object.assign(data, await pendingFees(trx, e.dossierCode));
   await enqueue(trx, {
@@ -102,6 +106,7 @@ export function createNotificationActivities({ db }: { db: Knex }): Pick<Dossier
         if (told) return;
       }
       const context = await dossierContext(db, n.dossierCode);
+      if (toApplicant && context?.parentCode) return;
       await enqueue(db, {
         key: n.key, dossierCode: n.dossierCode, template: n.template, channels: n.channels,
         recipient: 'applicant' in n.to ? { kind: 'applicant', id: n.dossierCode } : { kind: 'unit-role', id: `${n.to.agency}/${n.to.unit}/${n.to.role}` },

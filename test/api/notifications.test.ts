@@ -6,11 +6,16 @@
  */
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { randomInt, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { createTemplateRenderer } from '../../activities/notifications-templates';
+import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
 import { createLogger } from '../../lib/logger';
 import { createSmtpMailer } from '../../lib/mail';
+import { startMailSink } from '../../lib/mail-sink';
 import type { DispatcherLoop } from '../../lib/outbox';
 import { startNotificationDispatcher } from '../../lib/outbox-notifications';
 import { createLocalSmsGateway } from '../../lib/sms';
@@ -33,9 +38,26 @@ const refuseFor = new Map<string, number>();
 const rcptAttempts = new Map<string, number>();
 const log = createLogger('silent');
 
+/** A procedure that tells the applicant it hands the dossier over (a notify step), then hands it to a partner dossier. */
+const HANDOFF_PROCEDURE = '9.900411';
+const handoffDefinition = {
+  code: HANDOFF_PROCEDURE, version: 1, name: 'Thủ tục liên thông thử thông báo', agency: 'UBND-XA-MY-BINH', serviceLevel: 'full-online',
+  deadline: { workingDays: 10 }, documents: [{ code: 'DON', name: 'Đơn đề nghị', required: false }], returnChannels: ['electronic'],
+  steps: [
+    { id: 'receive', kind: 'reception', assignee: { unit: 'MOT-CUA', role: 'one-stop-officer' }, next: 'tell' },
+    { id: 'tell', kind: 'notify', name: 'Báo chuyển liên thông', template: 'handoff-started', to: 'applicant', channels: ['email', 'in-app'], next: 'partner' },
+    { id: 'partner', kind: 'handoff', name: 'Liên thông khai sinh', to: { agency: 'UBND-XA-MY-BINH' }, procedure: '1.001193',
+      outcomes: { done: { next: 'give' }, refused: { stop: true } } },
+    { id: 'give', kind: 'return' },
+  ],
+};
+
 beforeAll(async () => {
   env = await startTestEnv();
   await publishSamples(env.db);
+  const procedures = createProcedureService(env.db);
+  await procedures.upload(handoffDefinition, 'test');
+  await procedures.publish(HANDOFF_PROCEDURE, 1, 'test');
   http = httpClient(env.apiUrl);
   [lan, binh, cuong, ops] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh', 'thietke.lanhdao-mybinh']
     .map((u) => http.login(u, DEMO_PASSWORD)));
@@ -71,8 +93,9 @@ afterAll(async () => {
 const contact = () => ({ email: `an.${randomUUID().slice(0, 8)}@example.vn`, phone: `09${String(randomInt(1e8)).padStart(8, '0')}` });
 const mailsTo = (address: string) => mails.filter((m) => m.to && !Array.isArray(m.to) && m.to.value.some((v) => v.address === address));
 
-async function submit(applicant: Record<string, unknown>) {
-  const { body, status } = await http.post('/api/dossiers', birthRegistration({ applicant: { fullName: 'Nguyễn Văn An', idNumber: '089188000456', ...applicant } }));
+async function submit(applicant: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+  const { body, status } = await http.post('/api/dossiers', birthRegistration({ applicant: { fullName: 'Nguyễn Văn An', idNumber: '089188000456', ...applicant },
+    ...overrides }));
   expect(status).toBe(201);
   return body as { code: string; applicantToken: string };
 }
@@ -220,4 +243,44 @@ test('stopped by a leader: the applicant is told with the reasons; the address i
   expect(mail.text).toContain('Lý do: Hồ sơ giả mạo giấy tờ');
   const deliveries = await http.get(`/api/notifications/deliveries?dossier=${code}&channel=email`, ops);
   expect(deliveries.body.items[0].address).toBe(`an***@example.vn`);
+});
+
+test('a notify step reaches the applicant by email; the partner agency\'s dossier of a handoff tells the applicant nothing', async () => {
+  const { email, phone } = contact();
+  const { code } = await submit({ email, phone }, { procedureCode: HANDOFF_PROCEDURE });
+  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  const partner = await eventually('the partner dossier', async () => (await env.db('dossiers').where({ parent_code: code }).first('code'))?.code);
+  await complete(lan, partner, 'receive', { outcome: 'accept', comment: 'ok' });
+  await complete(binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
+  await complete(cuong, partner, 'sign', { outcome: 'approve' });
+  await eventually('the lead dossier returned', async () => (await env.db('dossiers').where({ code }).first('status')).status === 10);
+  await eventually('the four emails', async () => mailsTo(email).length >= 4);
+  await allDelivered(code);
+  expect(new Set(mailsTo(email).map((m) => m.subject))).toEqual(new Set([
+    `Hồ sơ ${code} đã được tiếp nhận`, `Hồ sơ ${code} được chuyển cơ quan phối hợp`, `Hồ sơ ${code} đã có kết quả`, `Hồ sơ ${code} đã trả kết quả`,
+  ]));
+  expect(mailsTo(email)).toHaveLength(4);
+  const handoff = mailsTo(email).find((m) => m.subject?.includes('cơ quan phối hợp'));
+  expect(handoff?.text).toContain('đã được chuyển đến cơ quan phối hợp giải quyết (Báo chuyển liên thông)');
+  expect(await env.db('notifications').where({ dossier_code: partner, recipient_kind: 'applicant' })).toEqual([]);
+});
+
+test('the embedded default\'s mail sink is a real SMTP server that keeps each mail as an .eml file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mail-sink-'));
+  const sink = await startMailSink({ dir, log });
+  const mailer = createSmtpMailer({ url: sink.url, from: 'Bộ phận Một cửa <no-reply@motcua.local>' });
+  try {
+    const rendered = createTemplateRenderer().render('returned', { dossierCode: 'X-1', procedureName: 'Đăng ký khai sinh', applicantName: 'Lê Thị Hoa' });
+    await mailer.send({ to: 'hoa@example.vn', subject: rendered.subject, text: rendered.text, html: rendered.html, messageId: '<x-1@onestop>' });
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    const parsed = await simpleParser(readFileSync(join(dir, files[0])));
+    expect(parsed.subject).toBe('Hồ sơ X-1 đã trả kết quả');
+    expect(parsed.messageId).toBe('<x-1@onestop>');
+    expect(parsed.text).toContain('Kính gửi Ông/Bà Lê Thị Hoa,');
+  } finally {
+    mailer.close();
+    await sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
