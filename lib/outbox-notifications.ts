@@ -69,7 +69,7 @@ export function notificationPass(deps: NotificationDispatcherDeps): () => Promis
       }
       const sent = row.channel === 'email'
         ? await deps.mailer.send({ to: row.address, subject: rendered.subject, text: rendered.text, html: rendered.html,
-          messageId: `<${row.key.replace(/[^A-Za-z0-9.:-]/g, '-')}@onestop>` })
+          messageId: `<${row.key.replace(/[^A-Za-z0-9.-]/g, '.')}@onestop>` })
         : await deps.sms.send({ to: row.address, text: rendered.sms, key: row.key });
       await trx('notifications').where({ id: row.id })
         .update({ state: 'sent', attempts, sent_at: trx.fn.now(), provider_id: sent.id, last_error: null });

@@ -33,6 +33,8 @@ export interface Platform {
   temporalAddress: string;
   db: Knex;
   temporal: Client;
+  /** where notification emails go (SMTP URL, or the local sink's folder) and where status changes are synchronized */
+  delivery: { mail: string; portalUrl: string };
   stop(): Promise<void>;
 }
 
@@ -119,7 +121,8 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     const dispatchers = await startDispatchers(config, { db, log, apiUrl: `http://127.0.0.1:${port}` });
     stops.push(() => dispatchers.stop());
     log.info({ mail: dispatchers.mail, portal: dispatchers.portalUrl }, 'notification and portal sync dispatchers started');
-    return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };
+    return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop,
+      delivery: { mail: dispatchers.mail, portalUrl: dispatchers.portalUrl } };
   } catch (err) {
     await stop();
     throw err;
