@@ -8,9 +8,10 @@
  * notification exist together or not at all, whatever code path changed the status. A partner
  * agency's dossier (a handoff) tells the applicant nothing: they hear from the lead dossier.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { STATUS_LABELS, type DossierStatusCode } from '../domain/status';
-import { STATUS_TEMPLATES, statusTemplate, type StatusTemplate } from '../domain/templates';
+import { NOTIFICATION_TEMPLATES, STATUS_TEMPLATES, statusTemplate, type StatusTemplate } from '../domain/templates';
 import type { DossierActivities, NotifyInput, RecordEventInput } from './types';
 
 export type Channel = NotifyInput['channels'][number];
@@ -95,6 +96,10 @@ export async function enqueueStatusNotification(trx: Knex, e: RecordEventInput):
 export function createNotificationActivities({ db }: { db: Knex }): Pick<DossierActivities, 'notify'> {
   return {
     async notify(n) {
+      // the compiler lets only known templates into a plan: anything else is a bug no retry can fix
+      if (!(NOTIFICATION_TEMPLATES as readonly string[]).includes(n.template)) {
+        throw ApplicationFailure.nonRetryable(`no notification template "${n.template}"`, 'UnknownTemplateError');
+      }
       const toApplicant = 'applicant' in n.to;
       if (toApplicant && n.template in STATUS_TEMPLATES) {
         // the status change this template announces has already told the applicant (enqueueStatusNotification)

@@ -28,28 +28,37 @@ export function portalPass(deps: PortalDispatcherDeps): () => Promise<number> {
   const { db, log } = deps;
   const retry = deps.retry ?? DEFAULT_RETRY;
 
-  async function attempt(trx: Knex.Transaction, row: Record<string, any>): Promise<void> {
+  /** Sends one change; resolves with the error when it failed. */
+  async function deliver(row: Record<string, any>): Promise<unknown> {
     const change: PortalStatusChange = {
       receiverKey: row.receiver_key, dossierCode: row.dossier_code, sequence: row.sequence, status: row.to_status,
       statusLabel: STATUS_LABELS[row.to_status as DossierStatusCode], previousStatus: row.from_status ?? null, at: iso(row.at) as string,
       reason: row.reason ?? null, procedureCode: row.procedure_code, agencyCode: row.national_code ?? row.agency_code,
       appointmentAt: iso(row.appointment_at),
     };
-    const attempts = row.attempts + 1;
     try {
       await deps.portal.deliver(change);
-      await trx('portal_outbox').where({ id: row.id }).update({ state: 'delivered', attempts, delivered_at: trx.fn.now(), last_error: null });
+      return undefined;
     } catch (err) {
-      const error = describeError(err);
-      const stuck = err instanceof PermanentDeliveryError || attempts >= retry.maxAttempts;
-      const delay = stuck ? retry.maxMs : backoffMs(attempts, retry);
-      await trx('portal_outbox').where({ id: row.id })
-        .update({ state: stuck ? 'stuck' : 'pending', attempts, last_error: error, next_attempt_at: new Date(Date.now() + delay).toISOString() });
-      if (stuck && row.state !== 'stuck') {
-        log.warn({ receiverKey: row.receiver_key, attempts, error }, 'portal sync stuck: the dossier\'s later status changes wait for this one');
-      } else {
-        log.info({ receiverKey: row.receiver_key, attempts, error }, 'portal sync failed; will retry');
-      }
+      return err ?? new Error('delivery failed');
+    }
+  }
+
+  async function settle(trx: Knex.Transaction, row: Record<string, any>, err: unknown): Promise<void> {
+    const attempts = row.attempts + 1;
+    if (err === undefined) {
+      await trx('portal_outbox').where({ id: row.id }).update({ state: 'delivered', attempts, delivered_at: trx.fn.now(), last_error: null });
+      return;
+    }
+    const error = describeError(err);
+    const stuck = err instanceof PermanentDeliveryError || attempts >= retry.maxAttempts;
+    const delay = stuck ? retry.maxMs : backoffMs(attempts, retry);
+    await trx('portal_outbox').where({ id: row.id })
+      .update({ state: stuck ? 'stuck' : 'pending', attempts, last_error: error, next_attempt_at: new Date(Date.now() + delay).toISOString() });
+    if (stuck && row.state !== 'stuck') {
+      log.warn({ receiverKey: row.receiver_key, attempts, error }, 'portal sync stuck: the dossier\'s later status changes wait for this one');
+    } else {
+      log.info({ receiverKey: row.receiver_key, attempts, error }, 'portal sync failed; will retry');
     }
   }
 
@@ -70,7 +79,8 @@ export function portalPass(deps: PortalDispatcherDeps): () => Promise<number> {
       .select('o.id', 'o.receiver_key', 'o.dossier_code', 'o.sequence', 'o.attempts', 'o.state', 'e.from_status', 'e.to_status', 'e.at',
         'e.reason', 'd.procedure_code', 'd.agency_code', 'd.appointment_at', 'a.national_code');
     // one row per dossier at most (the earlier ones must be acknowledged first), so they may go out together
-    await Promise.all(rows.map((row) => attempt(trx, row)));
+    const outcomes = await Promise.all(rows.map(deliver));
+    for (const [i, row] of rows.entries()) await settle(trx, row, outcomes[i]);
     return rows.length;
   });
 }

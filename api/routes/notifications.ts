@@ -46,8 +46,16 @@ export function notificationsRouter(deps: { db: Knex; renderer: TemplateRenderer
   }
 
   const view = (row: Record<string, any>) => {
-    const text = renderer.render(row.template, row.data);
-    return { id: String(row.id), dossierCode: row.dossier_code, template: row.template, title: text.subject, text: text.sms,
+    let title: string = row.template;
+    let text = '';
+    try {
+      const rendered = renderer.render(row.template, row.data);
+      title = rendered.subject;
+      text = rendered.sms;
+    } catch {
+      // a template retired since the row was written: the list still shows the row, by its template name
+    }
+    return { id: String(row.id), dossierCode: row.dossier_code, template: row.template, title, text,
       createdAt: iso(row.created_at), readAt: iso(row.read_at) };
   };
 

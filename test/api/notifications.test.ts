@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import { createNotificationActivities } from '../../activities/notifications';
 import { createTemplateRenderer } from '../../activities/notifications-templates';
 import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
@@ -263,6 +264,24 @@ test('a notify step reaches the applicant by email; the partner agency\'s dossie
   const handoff = mailsTo(email).find((m) => m.subject?.includes('cơ quan phối hợp'));
   expect(handoff?.text).toContain('đã được chuyển đến cơ quan phối hợp giải quyết (Báo chuyển liên thông)');
   expect(await env.db('notifications').where({ dossier_code: partner, recipient_kind: 'applicant' })).toEqual([]);
+});
+
+test('officers see the notifications of their unit and role in the app; email to a unit is skipped with the reason', async () => {
+  const { code } = await submit(contact());
+  const { notify } = createNotificationActivities({ db: env.db });
+  await notify({ key: `${code}:review:due-soon`, dossierCode: code, template: 'step-due-soon', channels: ['in-app', 'email'],
+    to: { agency: 'UBND-XA-MY-BINH', unit: 'TU-PHAP', role: 'specialist' }, data: { stepName: 'Thẩm định', dueAt: '2026-11-24T08:00:00.000Z' } });
+  const inbox = await http.get('/api/notifications?pageSize=200', binh);
+  const note = inbox.body.items.find((n: { dossierCode: string }) => n.dossierCode === code);
+  expect(note).toMatchObject({ template: 'step-due-soon', title: `Hồ sơ ${code}: bước "Thẩm định" sắp đến hạn`,
+    text: `Hồ sơ ${code}: bước "Thẩm định" sắp đến hạn (15:00 ngày 24/11/2026).` });
+  const others = await http.get('/api/notifications?pageSize=200', lan);
+  expect(others.body.items.some((n: { dossierCode: string }) => n.dossierCode === code)).toBe(false);
+  expect((await http.post(`/api/notifications/${note.id}/read`, {}, lan)).status).toBe(404);
+  expect((await http.post(`/api/notifications/${note.id}/read`, {}, binh)).status).toBe(200);
+  await allDelivered(code);
+  const email = await env.db('notifications').where({ key: `${code}:review:due-soon:email` }).first();
+  expect(email).toMatchObject({ state: 'skipped', last_error: 'Không gửi email: cán bộ được thông báo trong ứng dụng' });
 });
 
 test('the embedded default\'s mail sink is a real SMTP server that keeps each mail as an .eml file', async () => {

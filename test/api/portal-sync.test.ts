@@ -4,7 +4,11 @@
  * receiver, as in the embedded default).
  */
 import { createServer, type Server } from 'node:http';
+import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
+import { createCalendarStore } from '../../activities/calendar-store';
+import { createDossierActivities } from '../../activities/dossier-activities';
+import { createNotificationActivities } from '../../activities/notifications';
 import { publishSamples } from '../../api/services/seed';
 import type { DispatcherLoop } from '../../lib/outbox';
 import { startPortalDispatcher } from '../../lib/outbox-portal';
@@ -185,4 +189,29 @@ test('the local receiver of the embedded default keeps each change once, and ref
   const bad = await http.post('/api/local-portal/receive', { dossierCode: code, sequence: 0, status: 11 });
   expect(bad.status).toBe(422);
   expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['$.at', '$.receiverKey', '$.sequence', '$.status']);
+});
+
+test('a retried activity does no harm twice: one status event, one notification per channel, one portal row', async () => {
+  const { body } = await http.post('/api/dossiers', birthRegistration());
+  const code: string = body.code;
+  const activities = createDossierActivities({ db: env.db, calendarFor: createCalendarStore(env.db).calendarFor });
+  const event = { dossierCode: code, key: 'retry-test-1', type: 'status', fromStatus: 1, toStatus: 3, actor: { username: 'lan.motcua-mybinh' },
+    reason: 'Không thuộc thẩm quyền', at: new Date().toISOString(), dossier: { status: 3 } };
+  await activities.recordEvent(event);
+  await activities.recordEvent(event);
+  expect(await env.db('dossier_events').where({ dossier_code: code, event_key: 'retry-test-1' })).toHaveLength(1);
+  const notes = await env.db('notifications').where({ dossier_code: code, template: 'refused' }).orderBy('channel');
+  expect(notes.map((n) => n.channel)).toEqual(['email', 'in-app', 'sms']);
+  const rows = await env.db('portal_outbox').where({ dossier_code: code }).orderBy('sequence');
+  expect(rows.map((r) => [r.receiver_key, r.state])).toEqual([[`${code}:1`, 'pending'], [`${code}:2`, 'pending']]);
+
+  const { notify } = createNotificationActivities({ db: env.db });
+  const tell = { key: `${code}:tell:1`, dossierCode: code, to: { applicant: true as const }, template: 'handoff-started',
+    channels: ['email' as const, 'in-app' as const], data: { stepName: 'Liên thông' } };
+  await notify(tell);
+  await notify(tell);
+  expect(await env.db('notifications').where({ dossier_code: code, template: 'handoff-started' })).toHaveLength(2);
+  const failure = await notify({ ...tell, template: 'hello' }).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(ApplicationFailure);
+  expect(failure).toMatchObject({ type: 'UnknownTemplateError', nonRetryable: true });
 });
