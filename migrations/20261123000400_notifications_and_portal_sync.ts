@@ -59,6 +59,13 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`ALTER TABLE portal_outbox ADD CONSTRAINT portal_outbox_state_check
     CHECK (state IN ('pending', 'delivered', 'stuck'))`);
   await knex.raw(`CREATE INDEX portal_outbox_due ON portal_outbox (next_attempt_at) WHERE state <> 'delivered'`);
+  // the status changes recorded before this migration are synchronized too, numbered in the order they were written
+  await knex.raw(`INSERT INTO portal_outbox (dossier_code, sequence, receiver_key, event_id)
+    SELECT dossier_code, n, dossier_code || ':' || n, id FROM (
+      SELECT dossier_code, id, row_number() OVER (PARTITION BY dossier_code ORDER BY id) AS n FROM dossier_events WHERE to_status IS NOT NULL
+    ) numbered`);
+  await knex.raw(`INSERT INTO portal_sequences (dossier_code, last)
+    SELECT dossier_code, max(sequence) FROM portal_outbox GROUP BY dossier_code`);
   await knex.raw(`
     CREATE FUNCTION portal_outbox_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
