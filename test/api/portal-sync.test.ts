@@ -3,14 +3,20 @@
  * and HTTP, with a real HTTP server standing in for the portal (and, last, the platform's own local
  * receiver, as in the embedded default).
  */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
 import { createCalendarStore } from '../../activities/calendar-store';
 import { createDossierActivities } from '../../activities/dossier-activities';
 import { createNotificationActivities } from '../../activities/notifications';
 import { publishSamples } from '../../api/services/seed';
+import { loadConfig } from '../../lib/config';
 import type { DispatcherLoop } from '../../lib/outbox';
+import { startDispatchers } from '../../lib/outbox-dispatchers';
 import { startPortalDispatcher } from '../../lib/outbox-portal';
 import { createHttpPortal, type PortalStatusChange } from '../../lib/portal';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
@@ -214,4 +220,28 @@ test('a retried activity does no harm twice: one status event, one notification 
   const failure = await notify({ ...tell, template: 'hello' }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(ApplicationFailure);
   expect(failure).toMatchObject({ type: 'UnknownTemplateError', nonRetryable: true });
+});
+
+test('the embedded default as npm start wires it: mail kept as .eml files, status changes at the local receiver', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'delivery-'));
+  const config = loadConfig({ DATA_DIR: dataDir, OUTBOX_POLL_MS: '50', OUTBOX_RETRY_BASE_MS: '50' });
+  const started = await startDispatchers(config, { db: env.db, log, apiUrl: env.apiUrl });
+  try {
+    expect(started).toMatchObject({ mail: join(dataDir, 'mail'), portalUrl: `${env.apiUrl}/api/local-portal/receive` });
+    const email = `hoa.${randomUUID().slice(0, 8)}@example.vn`;
+    const { body } = await http.post('/api/dossiers', birthRegistration({ applicant: { fullName: 'Lê Thị Hoa', idNumber: '089190000123', email } }));
+    const code: string = body.code;
+    await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+    const file = await eventually('the acceptance mail in the folder', async () =>
+      readdirSync(join(dataDir, 'mail')).map((f) => readFileSync(join(dataDir, 'mail', f), 'utf8')).find((m) => m.includes(`To: ${email}`)));
+    expect(file).toContain('Content-Type: text/html');
+    const received = await eventually('the changes at the local receiver', async () => {
+      const res = await http.get(`/api/local-portal/received?dossier=${encodeURIComponent(code)}`, ops);
+      return res.body.items.length === 3 ? res.body.items : undefined;
+    });
+    expect(received.map((r: { payload: { status: number } }) => r.payload.status)).toEqual([1, 2, 4]);
+  } finally {
+    await started.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
