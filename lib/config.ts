@@ -27,6 +27,8 @@ const variables = {
   APOLOGY_LEAD_HOURS: { type: 'number', minimum: 0, default: 4, description: 'open the apology task this many hours before a late appointment' },
   SMTP_URL: { type: 'string', description: 'SMTP server for email notifications (smtp://user:pass@host:587, smtps://…); empty keeps mails as .eml files in DATA_DIR/mail through a local SMTP sink' },
   MAIL_FROM: { type: 'string', minLength: 3, default: 'Bộ phận Một cửa <no-reply@motcua.local>', description: 'the From header of notification emails' },
+  SMS_GATEWAY_URL: { type: 'string', description: 'SMS gateway endpoint (POST JSON {to, text, key}); empty keeps SMS in the sms_messages table (local gateway)' },
+  SMS_GATEWAY_TOKEN: { type: 'string', description: 'bearer token sent to SMS_GATEWAY_URL' },
   PORTAL_URL: { type: 'string', description: 'national portal endpoint receiving status changes (POST JSON); empty sends them to this platform\'s local receiver /api/local-portal/receive' },
   PORTAL_TOKEN: { type: 'string', description: 'bearer token sent to PORTAL_URL' },
   OUTBOX_POLL_MS: { type: 'integer', minimum: 10, default: 1000, description: 'how often the notification and portal dispatchers look for due rows' },
@@ -62,6 +64,8 @@ export interface Config {
   delivery: {
     smtpUrl?: string;
     mailFrom: string;
+    smsGatewayUrl?: string;
+    smsGatewayToken?: string;
     portalUrl?: string;
     portalToken?: string;
     pollMs: number;
@@ -119,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: v.LOG_LEVEL,
     dossier: { stepWarningLeadMs: (v.STEP_WARNING_LEAD_HOURS as number) * 3600_000, apologyLeadMs: (v.APOLOGY_LEAD_HOURS as number) * 3600_000 },
     delivery: {
-      smtpUrl: v.SMTP_URL, mailFrom: v.MAIL_FROM, portalUrl: v.PORTAL_URL, portalToken: v.PORTAL_TOKEN, pollMs: v.OUTBOX_POLL_MS,
+      smtpUrl: v.SMTP_URL, mailFrom: v.MAIL_FROM, smsGatewayUrl: v.SMS_GATEWAY_URL, smsGatewayToken: v.SMS_GATEWAY_TOKEN, portalUrl: v.PORTAL_URL, portalToken: v.PORTAL_TOKEN, pollMs: v.OUTBOX_POLL_MS,
       retry: { baseMs: v.OUTBOX_RETRY_BASE_MS, maxMs: v.OUTBOX_RETRY_MAX_MS, maxAttempts: v.OUTBOX_MAX_ATTEMPTS },
     },
   };

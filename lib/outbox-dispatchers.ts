@@ -1,6 +1,6 @@
 /**
  * Starts what delivers the outboxes, in the worker process: the notification dispatcher (email over
- * SMTP_URL, or the local mail sink; SMS through the local gateway) and the portal sync dispatcher
+ * SMTP_URL, or the local mail sink; SMS to SMS_GATEWAY_URL, or the local gateway) and the portal sync dispatcher
  * (PORTAL_URL, or this platform's own local receiver).
  */
 import type { Knex } from 'knex';
@@ -13,7 +13,7 @@ import { startMailSink } from './mail-sink';
 import { startNotificationDispatcher } from './outbox-notifications';
 import { startPortalDispatcher } from './outbox-portal';
 import { createHttpPortal } from './portal';
-import { createLocalSmsGateway } from './sms';
+import { createHttpSmsGateway, createLocalSmsGateway } from './sms';
 
 export interface Dispatchers {
   /** where email goes: the SMTP URL, or the local sink's folder */
@@ -38,7 +38,8 @@ export async function startDispatchers(config: Config, deps: { db: Knex; log: Lo
   const mailer = createSmtpMailer({ url: smtpUrl, from: delivery.mailFrom });
   stops.push(async () => mailer.close());
   const notifications = startNotificationDispatcher({
-    db, log, mailer, sms: createLocalSmsGateway({ db, log }), renderer: createTemplateRenderer(), retry: delivery.retry, pollMs: delivery.pollMs,
+    db, log, mailer, renderer: createTemplateRenderer(), retry: delivery.retry, pollMs: delivery.pollMs,
+    sms: delivery.smsGatewayUrl ? createHttpSmsGateway({ url: delivery.smsGatewayUrl, token: delivery.smsGatewayToken }) : createLocalSmsGateway({ db, log }),
   });
   stops.push(() => notifications.stop());
   const portalUrl = delivery.portalUrl ?? `${deps.apiUrl}/api/local-portal/receive`;

@@ -1,6 +1,7 @@
 /** The SMS gateway adapter. */
 import type { Knex } from 'knex';
 import type { Logger } from './logger';
+import { PermanentDeliveryError } from './outbox';
 
 export interface SmsMessage {
   to: string;
@@ -25,6 +26,33 @@ export function createLocalSmsGateway({ db, log }: { db: Knex; log: Logger }): S
       const row = await db('sms_messages').where({ key }).first('id');
       log.info({ to, key }, 'SMS kept by the local gateway');
       return { id: `local-${row.id}` };
+    },
+  };
+}
+
+/**
+ * A gateway reached over HTTP: POSTs `{to, text, key}` as JSON to `url` (bearer `token` when given) with
+ * the key as `Idempotency-Key`. A 2xx answer (optionally `{id}`) means sent; 408, 425, 429, 5xx and network
+ * errors are worth retrying; any other answer is a refusal for good.
+ */
+export function createHttpSmsGateway({ url, token, timeoutMs = 10_000 }: { url: string; token?: string; timeoutMs?: number }): SmsGateway {
+  return {
+    async send({ to, text, key }) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ to, text, key }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const body = await res.text().catch(() => '');
+      if (res.ok) {
+        let id: unknown;
+        try { id = (JSON.parse(body) as { id?: unknown }).id; } catch { /* an answer without a body is fine */ }
+        return { id: typeof id === 'string' || typeof id === 'number' ? String(id) : key };
+      }
+      const message = `the SMS gateway answered ${res.status}${body ? `: ${body.slice(0, 300)}` : ''}`;
+      if ([408, 425, 429].includes(res.status) || res.status >= 500) throw new Error(message);
+      throw new PermanentDeliveryError(message);
     },
   };
 }

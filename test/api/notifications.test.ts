@@ -7,6 +7,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { randomInt, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -19,7 +20,8 @@ import { createSmtpMailer } from '../../lib/mail';
 import { startMailSink } from '../../lib/mail-sink';
 import type { DispatcherLoop } from '../../lib/outbox';
 import { startNotificationDispatcher } from '../../lib/outbox-notifications';
-import { createLocalSmsGateway } from '../../lib/sms';
+import { PermanentDeliveryError } from '../../lib/outbox';
+import { createHttpSmsGateway, createLocalSmsGateway } from '../../lib/sms';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 import { birthRegistration } from '../support/factories';
@@ -301,5 +303,32 @@ test('the embedded default\'s mail sink is a real SMTP server that keeps each ma
     mailer.close();
     await sink.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the HTTP SMS gateway sends the key for idempotency, and tells a refusal for good from a failure worth retrying', async () => {
+  const seen: { headers: Record<string, unknown>; body: unknown }[] = [];
+  const answers = [503, 200, 400];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      seen.push({ headers: req.headers, body: JSON.parse(body) });
+      const status = answers.shift() ?? 500;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(status === 200 ? '{"id":"sms-42"}' : '{"error":"no"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const gateway = createHttpSmsGateway({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/sms`, token: 'secret' });
+    const message = { to: '0912345678', text: 'Hồ sơ X đã được tiếp nhận.', key: 'X:accepted:wf-3:sms' };
+    const busy = await gateway.send(message).catch((err: unknown) => err);
+    expect(busy).toBeInstanceOf(Error);
+    expect(busy).not.toBeInstanceOf(PermanentDeliveryError);
+    expect(await gateway.send(message)).toEqual({ id: 'sms-42' });
+    await expect(gateway.send(message)).rejects.toBeInstanceOf(PermanentDeliveryError);
+    expect(seen[1]).toMatchObject({ headers: { 'idempotency-key': message.key, authorization: 'Bearer secret' }, body: message });
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
   }
 });
