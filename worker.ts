@@ -11,6 +11,7 @@ import { createDb } from './lib/db';
 import { resolveIntegrations, type Integrations } from './lib/integrations';
 import { createLogger } from './lib/logger';
 import type { Metrics } from './lib/metrics';
+import { startDispatchers } from './lib/outbox-dispatchers';
 import { connectWorker } from './lib/temporal';
 
 export interface WorkerDeps {
@@ -52,8 +53,10 @@ async function main(): Promise<void> {
   const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
   const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     integrations: resolveIntegrations(config) });
-  log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  const dispatchers = await startDispatchers(config, { db, log, apiUrl: config.api.publicUrl });
+  log.info({ taskQueue: config.temporal.taskQueue, mail: dispatchers.mail, portal: dispatchers.portalUrl }, 'worker running');
   await worker.run();
+  await dispatchers.stop();
   await connection.close();
   await db.destroy();
 }

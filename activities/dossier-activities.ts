@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { addDuration, addWorkingTime, durationToMs, workingTimeBetween, type CalendarConfig } from '../domain/calendar';
+import { enqueueStatusNotification } from './notifications';
 import type { DossierActivities, DossierPatch } from './types';
 
 export interface ActivityDeps {
@@ -31,7 +32,7 @@ function toRow(patch: DossierPatch): Record<string, unknown> {
 }
 
 /** The dossier's read model in PostgreSQL: history, row and tasks, written idempotently. */
-type CoreActivities = Omit<DossierActivities, 'digitize' | 'requestPayments' | 'unpaidFees' | 'createLinkedDossier' | 'closeHandoff'>;
+type CoreActivities = Omit<DossierActivities, 'digitize' | 'requestPayments' | 'unpaidFees' | 'createLinkedDossier' | 'closeHandoff' | 'notify'>;
 
 export function createDossierActivities({ db, calendarFor }: ActivityDeps): CoreActivities {
   return {
@@ -49,6 +50,7 @@ export function createDossierActivities({ db, calendarFor }: ActivityDeps): Core
         if (inserted.length === 0 || !e.dossier) return;
         await trx('dossiers').where({ code: e.dossierCode })
           .update({ ...toRow(e.dossier), updated_at: trx.fn.now() });
+        await enqueueStatusNotification(trx, e);
       });
     },
 
@@ -71,16 +73,6 @@ export function createDossierActivities({ db, calendarFor }: ActivityDeps): Core
       if (own) return { unit: unitCode, role: 'leader' };
       const leadership = await db('units').where({ agency_code: agencyCode, kind: 'leadership' }).orderBy('code').first('code');
       return { unit: leadership?.code ?? unitCode, role: 'leader' };
-    },
-
-    async notify(n) {
-      const recipient = 'applicant' in n.to ? { kind: 'applicant', id: n.dossierCode } : { kind: 'unit-role', id: `${n.to.agency}/${n.to.unit}/${n.to.role}` };
-      for (const channel of n.channels) {
-        await db('notifications').insert({
-          key: `${n.key}:${channel}`, dossier_code: n.dossierCode, recipient_kind: recipient.kind, recipient: recipient.id,
-          channel, template: n.template, data: JSON.stringify(n.data),
-        }).onConflict('key').ignore();
-      }
     },
 
     async shiftByPause({ agencyCode, instant, pausedFrom, pausedTo }) {

@@ -3,6 +3,7 @@ import { createLocalPaymentProvider } from '../lib/payments/local-provider';
 import { createDossierActivities, type ActivityDeps as CoreDeps } from './dossier-activities';
 import { createHandoffActivities, type HandoffActivities } from './handoffs';
 import { createPaymentActivities, type PaymentActivities } from './payments';
+import { createNotificationActivities } from './notifications';
 import { createReportActivities, type ReportActivities } from './reports';
 import { createStepActivities } from './step-activities';
 import type { DossierActivities } from './types';
@@ -19,6 +20,6 @@ export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createDossierActivities(deps), ...createStepActivities(deps),
     ...createPaymentActivities({ db: deps.db, provider }), ...createHandoffActivities(deps),
-    ...createReportActivities(deps),
+    ...createReportActivities(deps), ...createNotificationActivities(deps),
   };
 }

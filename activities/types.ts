@@ -93,7 +93,7 @@ export interface DossierActivities {
   computeWarning(input: { agencyCode: string; from: string; duration: Duration; leadMs: number }): Promise<string | null>;
   /** Who answers for a unit's delays: the unit's leader, else the agency's leadership unit. */
   responsibleLeader(input: { agencyCode: string; unitCode: string }): Promise<{ unit: string; role: string }>;
-  /** Sends (in-app for now) a notification, once per key. */
+  /** Queues a notification for delivery on its channels, once per key (activities/notifications.ts). */
   notify(input: NotifyInput): Promise<void>;
   /** Appends an event to the dossier's history and applies its patch, once per key. */
   recordEvent(input: RecordEventInput): Promise<void>;

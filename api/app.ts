@@ -8,6 +8,7 @@ import type { Integrations } from '../lib/integrations';
 import type { Logger } from '../lib/logger';
 import { createMetrics, type Metrics } from '../lib/metrics';
 import { createCalendarStore } from '../activities/calendar-store';
+import { createTemplateRenderer } from '../activities/notifications-templates';
 import { createAuth, requireOfficer } from './auth';
 import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError, errorHandler } from './errors';
 import { idempotency } from './idempotency';
@@ -17,6 +18,8 @@ import { calendarRouter } from './routes/calendar';
 import { reportsRouter } from './routes/reports';
 import { handoffsRouter } from './routes/handoffs';
 import { paymentsRouter } from './routes/payments';
+import { notificationsRouter } from './routes/notifications';
+import { syncRouter } from './routes/sync';
 import { renderDiagram } from './services/diagram';
 import { createDossierService } from './services/dossiers';
 import { createPaymentService } from './services/payments';
@@ -188,6 +191,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/api', reportsRouter({ reports: createReportService({ db, temporal, taskQueue: deps.taskQueue,
     calendarFor: createCalendarStore(db).calendarFor }) }));
+  app.use('/api', notificationsRouter({ db, renderer: createTemplateRenderer() }));
+  app.use('/api', syncRouter({ db, validator }));
 
   app.use('/api', (req) => { throw new NotFoundError(`no route ${req.method} ${req.path}`); });
   app.use(errorHandler(log));

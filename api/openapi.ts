@@ -2,6 +2,7 @@ import { paymentAndHandoffPaths } from './openapi-payments';
 
 /** The OpenAPI 3.1 description of the HTTP API (contract: shared/spec/API.md), served at /api/openapi.json. */
 import { reportPaths, reportSchemas } from './openapi-reports';
+import { deliveryPaths } from './openapi-delivery';
 
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ bearer: [] }];
@@ -149,5 +150,6 @@ export const openApiDocument = {
       responses: { 200: ok('the dossier after the completion'), 403: error, 409: error, 422: error } } },
     ...reportPaths,
     ...paymentAndHandoffPaths,
+    ...deliveryPaths,
   },
 };

@@ -29,6 +29,16 @@ const variables = {
   HANDOFF_SECRET: { type: 'string', minLength: 32, description: 'HMAC key of handoff packages and partners\' answers (generated into DATA_DIR when unset)' },
   PARTNER_SECRETS: { type: 'string', pattern: '^([^=,]+=[^,]{32,})(,[^=,]+=[^,]{32,})*$', description: 'per-partner HMAC keys, AGENCY=key pairs separated by commas; others use HANDOFF_SECRET' },
   RECONCILIATION_CRON: { type: 'string', minLength: 9, default: '30 0 * * *', description: 'when the daily payment reconciliation runs (cron, Asia/Ho_Chi_Minh), for the day before' },
+  SMTP_URL: { type: 'string', description: 'SMTP server for email notifications (smtp://user:pass@host:587, smtps://…); empty keeps mails as .eml files in DATA_DIR/mail through a local SMTP sink' },
+  MAIL_FROM: { type: 'string', minLength: 3, default: 'Bộ phận Một cửa <no-reply@motcua.local>', description: 'the From header of notification emails' },
+  SMS_GATEWAY_URL: { type: 'string', description: 'SMS gateway endpoint (POST JSON {to, text, key}); empty keeps SMS in the sms_messages table (local gateway)' },
+  SMS_GATEWAY_TOKEN: { type: 'string', description: 'bearer token sent to SMS_GATEWAY_URL' },
+  PORTAL_URL: { type: 'string', description: 'national portal endpoint receiving status changes (POST JSON); empty sends them to this platform\'s local receiver /api/local-portal/receive' },
+  PORTAL_TOKEN: { type: 'string', description: 'bearer token sent to PORTAL_URL' },
+  OUTBOX_POLL_MS: { type: 'integer', minimum: 10, default: 1000, description: 'how often the notification and portal dispatchers look for due rows' },
+  OUTBOX_RETRY_BASE_MS: { type: 'integer', minimum: 1, default: 5000, description: 'delay before retrying a failed delivery; doubles after each failure' },
+  OUTBOX_RETRY_MAX_MS: { type: 'integer', minimum: 1, default: 900000, description: 'longest delay between two delivery attempts' },
+  OUTBOX_MAX_ATTEMPTS: { type: 'integer', minimum: 1, default: 8, description: 'attempts before an email/SMS is given up or a portal sync row is flagged stuck' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
 } as const;
 
@@ -56,6 +66,16 @@ export interface Config {
   logLevel: string;
   dossier: { stepWarningLeadMs: number; apologyLeadMs: number };
   integrations: { paymentSecret?: string; handoffSecret?: string; partnerSecrets: Record<string, string>; reconciliationCron: string };
+  delivery: {
+    smtpUrl?: string;
+    mailFrom: string;
+    smsGatewayUrl?: string;
+    smsGatewayToken?: string;
+    portalUrl?: string;
+    portalToken?: string;
+    pollMs: number;
+    retry: { baseMs: number; maxMs: number; maxAttempts: number };
+  };
 }
 
 /** Thrown when the environment does not describe a valid configuration; lists every bad variable. */
@@ -110,6 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     integrations: { paymentSecret: v.PAYMENT_CALLBACK_SECRET, handoffSecret: v.HANDOFF_SECRET, reconciliationCron: v.RECONCILIATION_CRON,
       partnerSecrets: Object.fromEntries(((v.PARTNER_SECRETS as string | undefined) ?? '').split(',').filter(Boolean)
         .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1)])) },
+    delivery: {
+      smtpUrl: v.SMTP_URL, mailFrom: v.MAIL_FROM, smsGatewayUrl: v.SMS_GATEWAY_URL, smsGatewayToken: v.SMS_GATEWAY_TOKEN, portalUrl: v.PORTAL_URL, portalToken: v.PORTAL_TOKEN, pollMs: v.OUTBOX_POLL_MS,
+      retry: { baseMs: v.OUTBOX_RETRY_BASE_MS, maxMs: v.OUTBOX_RETRY_MAX_MS, maxAttempts: v.OUTBOX_MAX_ATTEMPTS },
+    },
   };
 }
 

@@ -13,6 +13,7 @@ import type { Config } from './config';
 import { createDb, migrateLatest, type Knex } from './db';
 import { resolveIntegrations } from './integrations';
 import { ensureReconciliationSchedule } from './schedules/reconciliation';
+import { startDispatchers } from './outbox-dispatchers';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
@@ -36,6 +37,8 @@ export interface Platform {
   temporalAddress: string;
   db: Knex;
   temporal: Client;
+  /** where notification emails go (SMTP URL, or the local sink's folder) and where status changes are synchronized */
+  delivery: { mail: string; portalUrl: string };
   stop(): Promise<void>;
 }
 
@@ -124,7 +127,11 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
       tokenTtl: config.tokenTtl, dossierSettings: config.dossier, metrics, integrations }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
-    return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };
+    const dispatchers = await startDispatchers(config, { db, log, apiUrl: `http://127.0.0.1:${port}` });
+    stops.push(() => dispatchers.stop());
+    log.info({ mail: dispatchers.mail, portal: dispatchers.portalUrl }, 'notification and portal sync dispatchers started');
+    return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop,
+      delivery: { mail: dispatchers.mail, portalUrl: dispatchers.portalUrl } };
   } catch (err) {
     await stop();
     throw err;

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     `  Temporal UI     ${platform.uiUrl ?? '(external Temporal: use its own UI)'}`,
     `  Temporal        ${platform.temporalAddress} (namespace ${config.temporal.namespace})`,
     `  PostgreSQL      ${platform.databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
+    `  Email           ${platform.delivery.mail.includes('://') ? platform.delivery.mail.replace(/\/\/[^@]*@/, '//') : `kept as .eml files in ${platform.delivery.mail}`}`,
+    `  Portal sync     ${platform.delivery.portalUrl}`,
     `  Demo accounts   see README.md (password in seeds/demo-accounts.json)`,
     'Press Ctrl-C to stop; data is kept in ' + config.dataDir,
     '',

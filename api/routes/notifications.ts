@@ -1,0 +1,104 @@
+import { Router, type Request } from 'express';
+import type { Knex } from 'knex';
+import type { TemplateRenderer } from '../../activities/notifications-templates';
+import { requireOfficer } from '../auth';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors';
+
+const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
+
+export function pageParams(req: Request) {
+  const page = Number(req.query.page ?? 1);
+  const pageSize = Number(req.query.pageSize ?? 20);
+  if (!Number.isInteger(page) || page < 1) throw new BadRequestError('page must be a positive integer');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new BadRequestError('pageSize must be between 1 and 200');
+  return { page, pageSize, offset: (page - 1) * pageSize };
+}
+
+export function idParam(raw: string): string {
+  if (!/^[1-9][0-9]{0,17}$/.test(raw)) throw new BadRequestError(`the id must be a positive integer, not "${raw}"`);
+  return raw;
+}
+
+/** Enough of an address for ops to recognise it, not enough to read it off the screen. */
+function mask(address: string | null): string | null {
+  if (!address) return null;
+  const at = address.indexOf('@');
+  if (at > 0) return `${address.slice(0, Math.min(2, at))}***${address.slice(at)}`;
+  return address.length > 6 ? `${address.slice(0, 3)}****${address.slice(-3)}` : '****';
+}
+
+/**
+ * In-app notifications: the applicant (with the dossier's applicant token) lists their dossier's
+ * notifications and marks them read; an officer lists those addressed to their unit and roles. Ops
+ * see every channel's delivery state.
+ */
+export function notificationsRouter(deps: { db: Knex; renderer: TemplateRenderer }): Router {
+  const { db, renderer } = deps;
+  const router = Router();
+
+  /** The in-app rows the caller may read. */
+  function mine(req: Request): Knex.QueryBuilder {
+    const p = req.principal;
+    if (!p) throw new UnauthorizedError('sign in, or use the applicant token given at submission');
+    const q = db('notifications').where({ channel: 'in-app' });
+    if (p.kind === 'applicant') return q.where({ recipient_kind: 'applicant', recipient: p.dossierCode });
+    return q.where({ recipient_kind: 'unit-role' }).whereIn('recipient', p.roles.map((r) => `${p.agency}/${p.unit}/${r}`));
+  }
+
+  const view = (row: Record<string, any>) => {
+    let title: string = row.template;
+    let text = '';
+    try {
+      const rendered = renderer.render(row.template, row.data);
+      title = rendered.subject;
+      text = rendered.sms;
+    } catch {
+      // a template retired since the row was written: the list still shows the row, by its template name
+    }
+    return { id: String(row.id), dossierCode: row.dossier_code, template: row.template, title, text,
+      createdAt: iso(row.created_at), readAt: iso(row.read_at) };
+  };
+
+  router.get('/notifications', async (req, res) => {
+    const { page, pageSize, offset } = pageParams(req);
+    const unreadOnly = req.query.unread === 'true';
+    const base = () => (unreadOnly ? mine(req).whereNull('read_at') : mine(req));
+    const [rows, total, unread] = await Promise.all([
+      base().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(pageSize).offset(offset),
+      base().count<{ count: string }[]>({ count: '*' }),
+      mine(req).whereNull('read_at').count<{ count: string }[]>({ count: '*' }),
+    ]);
+    res.json({ items: rows.map(view), total: Number(total[0].count), unread: Number(unread[0].count), page, pageSize });
+  });
+
+  router.post('/notifications/:id/read', async (req, res) => {
+    const id = idParam(req.params.id);
+    await mine(req).where({ id }).whereNull('read_at').update({ read_at: db.fn.now() });
+    const row = await mine(req).where({ id }).first();
+    if (!row) throw new NotFoundError(`no notification ${id} for you`);
+    res.json(view(row));
+  });
+
+  router.get('/notifications/deliveries', async (req, res) => {
+    requireOfficer(req, 'ops');
+    const { page, pageSize, offset } = pageParams(req);
+    const state = req.query.state as string | undefined;
+    if (state && !['pending', 'sent', 'skipped', 'failed'].includes(state)) throw new BadRequestError('state must be pending, sent, skipped or failed');
+    const channel = req.query.channel as string | undefined;
+    if (channel && !['email', 'sms', 'in-app'].includes(channel)) throw new BadRequestError('channel must be email, sms or in-app');
+    const q = db('notifications').modify((b) => {
+      if (state) b.where({ state });
+      if (channel) b.where({ channel });
+      if (req.query.dossier) b.where({ dossier_code: String(req.query.dossier) });
+    });
+    const rows = await q.clone().orderBy('id', 'desc').limit(pageSize).offset(offset);
+    const [{ count }] = await q.clone().count<{ count: string }[]>({ count: '*' });
+    res.json({
+      items: rows.map((r: Record<string, any>) => ({ id: String(r.id), key: r.key, dossierCode: r.dossier_code, recipient: r.recipient, channel: r.channel,
+        template: r.template, state: r.state, address: mask(r.address), attempts: r.attempts, lastError: r.last_error,
+        nextAttemptAt: r.state === 'pending' ? iso(r.next_attempt_at) : null, sentAt: iso(r.sent_at), createdAt: iso(r.created_at) })),
+      total: Number(count), page, pageSize,
+    });
+  });
+  return router;
+}
