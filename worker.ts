@@ -3,12 +3,16 @@
  * Run alone with `tsx worker.ts` against DATABASE_URL and TEMPORAL_ADDRESS, or inside `npm start`.
  */
 import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createActivities } from './activities';
 import { createCalendarStore } from './activities/calendar-store';
+import type { DocumentActivityDeps } from './activities/documents';
+import { createLocalPostalService } from './activities/postal';
 import { loadConfig } from './lib/config';
 import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';
+import { createFileStorage } from './lib/storage';
 import { connectWorker } from './lib/temporal';
 
 export interface WorkerDeps {
@@ -16,6 +20,8 @@ export interface WorkerDeps {
   connection: WorkerOptions['connection'];
   namespace: string;
   taskQueue: string;
+  /** the file store, the postal service and the province served */
+  documents: Omit<DocumentActivityDeps, 'db'>;
   /** a prebuilt workflow bundle (tests); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -30,6 +36,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: createActivities({
       db: deps.db,
       calendarFor: createCalendarStore(deps.db).calendarFor,
+      ...deps.documents,
     }),
   });
 }
@@ -42,7 +49,9 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.databaseUrl);
   const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
-  const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+  const documents = { storage: createFileStorage(join(config.dataDir, 'documents')), postal: createLocalPostalService(db),
+    provinceName: config.postal.provinceName };
+  const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, documents });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   await worker.run();
   await connection.close();

@@ -12,7 +12,9 @@ import { idempotency } from './idempotency';
 import { openApiDocument } from './openapi';
 import { adminRouter } from './routes/admin';
 import { calendarRouter } from './routes/calendar';
+import { documentsRouter } from './routes/documents';
 import { renderDiagram } from './services/diagram';
+import { createDocumentService, type DocumentServiceDeps } from './services/documents';
 import { createDossierService } from './services/dossiers';
 import { compileOrThrow, createProcedureService } from './services/procedures';
 import { createTaskService } from './services/tasks';
@@ -30,6 +32,8 @@ export interface AppDeps {
   loginLimit?: number;
   /** lead times and limits handed to each new dossier's run */
   dossierSettings?: Partial<DossierSettings>;
+  /** the file store, the postal service and the upload limits */
+  documents: Pick<DocumentServiceDeps, 'storage' | 'postal' | 'limits'>;
 }
 
 function pageOf(req: Request) {
@@ -52,7 +56,9 @@ export function createApp(deps: AppDeps): express.Express {
   const validator = new Validator();
   const auth = createAuth(deps);
   const procedures = createProcedureService(db);
-  const dossiers = createDossierService({ db, temporal, taskQueue: deps.taskQueue, procedures, validator, settings: deps.dossierSettings });
+  const documents = createDocumentService({ db, temporal, validator, ...deps.documents });
+  const dossiers = createDossierService({ db, temporal, taskQueue: deps.taskQueue, procedures, validator, settings: deps.dossierSettings,
+    documents });
   const tasks = createTaskService({ db, temporal, validator });
 
   const app = express();
@@ -167,6 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use('/api', adminRouter({ db, validator }));
+  app.use('/api', documentsRouter({ documents }));
   app.use('/api', calendarRouter({ calendar: createCalendarStore(db), validator,
     agencyExists: async (code) => Boolean(await db('agencies').where({ code }).first()) }));
 

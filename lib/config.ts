@@ -25,6 +25,11 @@ const variables = {
   TOKEN_TTL: { type: 'string', pattern: '^[0-9]+[smhd]$', default: '8h', description: 'lifetime of a login token, e.g. 8h' },
   STEP_WARNING_LEAD_HOURS: { type: 'number', minimum: 0, default: 2, description: 'warn officers this many hours before a step is due' },
   APOLOGY_LEAD_HOURS: { type: 'number', minimum: 0, default: 4, description: 'open the apology task this many hours before a late appointment' },
+  DOCUMENT_MAX_MB: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'largest document or result file accepted, in MB' },
+  DOCUMENT_MEDIA_TYPES: { type: 'string', pattern: '^[a-z0-9.+-]+/[a-z0-9.+-]+(,[a-z0-9.+-]+/[a-z0-9.+-]+)*$',
+    default: 'application/pdf,image/jpeg,image/png,image/tiff', description: 'media types accepted for documents and results (comma-separated)' },
+  PROVINCE_NAME: { type: 'string', minLength: 1, default: 'An Giang', description: 'the province served: postal returns to addresses naming it are due within POSTAL_DUE_HOURS' },
+  POSTAL_DUE_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24, description: 'hours a postal return inside the province may take before it is flagged late' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
 } as const;
 
@@ -51,6 +56,8 @@ export interface Config {
   tokenTtl: string;
   logLevel: string;
   dossier: { stepWarningLeadMs: number; apologyLeadMs: number };
+  documents: { maxBytes: number; mediaTypes: string[] };
+  postal: { provinceName: string; dueMs: number };
 }
 
 /** Thrown when the environment does not describe a valid configuration; lists every bad variable. */
@@ -102,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtl: v.TOKEN_TTL,
     logLevel: v.LOG_LEVEL,
     dossier: { stepWarningLeadMs: (v.STEP_WARNING_LEAD_HOURS as number) * 3600_000, apologyLeadMs: (v.APOLOGY_LEAD_HOURS as number) * 3600_000 },
+    documents: { maxBytes: Math.round((v.DOCUMENT_MAX_MB as number) * 1024 * 1024), mediaTypes: (v.DOCUMENT_MEDIA_TYPES as string).split(',') },
+    postal: { provinceName: v.PROVINCE_NAME, dueMs: (v.POSTAL_DUE_HOURS as number) * 3600_000 },
   };
 }
 

@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { listen } from '../api/server';
 import { publishSamples, readSeed, seedAccounts, seedRegistry, type DemoAccounts, type OrgRegistry } from '../api/services/seed';
 import { createCalendarStore } from '../activities/calendar-store';
+import { createLocalPostalService } from '../activities/postal';
 import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
 import { createWorker } from '../worker';
 import type { Config } from './config';
 import { createDb, migrateLatest, type Knex } from './db';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import type { Logger } from './logger';
+import { createFileStorage } from './storage';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal';
 import { resolveTemporalCli, startDevServer, type DevServerHandle } from './temporal-cli';
 
@@ -101,10 +103,13 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     const published = await publishSamples(db);
     if (published.length) log.info({ published }, 'sample procedures published');
 
+    const storage = createFileStorage(join(config.dataDir, 'documents'));
+    const postal = createLocalPostalService(db);
     const connection = await connectWorker(temporalConfig);
     stops.push(() => connection.close());
     const worker: Worker = await createWorker({ db, connection, namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle });
+      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle,
+      documents: { storage, postal, provinceName: config.postal.provinceName } });
     const running = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -112,7 +117,8 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     });
 
     const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
-      tokenTtl: config.tokenTtl, dossierSettings: config.dossier }, config.api.port);
+      tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs },
+      documents: { storage, postal, limits: config.documents } }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };

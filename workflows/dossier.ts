@@ -3,6 +3,7 @@
  * plan it received in its input. Workflow id = dossier code.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   ChildWorkflowCancellationType,
   CancellationScope,
@@ -12,6 +13,7 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -22,6 +24,7 @@ import {
 } from '@temporalio/workflow';
 import jsonLogic from 'json-logic-js';
 import type { DossierActivities, RecordEventInput } from '../activities/types';
+import type { DocumentActivities } from '../activities/documents-types';
 import type { Assignee, HandoffStep, OutcomeEffect, PlanStep, ReturnStep } from '../domain/plan';
 import { SA } from '../domain/search-attributes';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../domain/status';
@@ -31,6 +34,7 @@ import {
   getDossierQuery,
   observeDossierUpdate,
   paymentConfirmedSignal,
+  postalDeliveredSignal,
   stopDossierUpdate,
   supplementSignal,
   withdrawSignal,
@@ -39,11 +43,17 @@ import {
   type DossierSettings,
   type DossierView,
   type DossierWorkflowInput,
+  type PostalDeliveredInput,
   type SupplementInput,
 } from './messages';
 
 const db = proxyActivities<DossierActivities>({
   startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const docs = proxyActivities<DocumentActivities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
@@ -207,6 +217,13 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       paymentSignals += 1;
       unconsumed += 1;
     }
+  });
+  /** postal deliveries reported, by order id */
+  const postalDeliveries: Record<string, PostalDeliveredInput> = {};
+  setHandler(postalDeliveredSignal, (d) => {
+    if (postalDeliveries[d.orderId]) return;
+    postalDeliveries[d.orderId] = d;
+    unconsumed += 1;
   });
   setHandler(withdrawSignal, (w) => {
     if (ending || finished || isTerminal(status)) return;
@@ -548,6 +565,55 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     }
   }
 
+  /** The counter hands the result over: an officer of the reception step's unit confirms it. */
+  async function handOverAtCounter(step: ReturnStep): Promise<Actor> {
+    const counter = Object.values(plan.steps).find((s) => s.kind === 'reception');
+    const assignee = counter && counter.kind === 'reception' ? counter.assignee : undefined;
+    if (!assignee) throw ApplicationFailure.nonRetryable('no reception step names the counter for the hand-over', 'PlanError');
+    const completion = await humanTask(step, assignee, { 'handed-over': 'next' });
+    return completion.actor;
+  }
+
+  /**
+   * Sends the result by post and waits for the post's delivery report. Inside the province a delivery
+   * later than `postalDueMs` after the order is flagged: when the time passes, or when the report says so.
+   */
+  async function deliverByPost(step: ReturnStep): Promise<{ actor: Actor; data: Record<string, unknown> }> {
+    const iteration = (iterations[step.id] ?? 0) + 1;
+    iterations[step.id] = iteration;
+    let order;
+    try {
+      order = await docs.createPostalOrder({ dossierCode, stepId: step.id, iteration, dueWithinMs: settings.postalDueMs ?? 24 * HOUR });
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'PostalAddressMissingError') {
+        await record('postal-order-impossible', { actor: SYSTEM, stepId: step.id, reason: err.cause.message });
+        return { actor: await handOverAtCounter(step), data: { channel: 'counter', requested: 'postal' } };
+      }
+      throw err;
+    }
+    await record('postal-order-created', { actor: SYSTEM, stepId: step.id,
+      data: { orderId: order.orderId, trackingNo: order.trackingNo, inProvince: order.inProvince, dueAt: order.dueAt } });
+    const arrived = () => postalDeliveries[order.orderId] !== undefined;
+    let late = false;
+    const flagLate = async (reason: string) => {
+      late = true;
+      await docs.flagLateDelivery({ dossierCode, orderId: order.orderId });
+      await record('postal-delivery-late', { actor: SYSTEM, stepId: step.id, reason,
+        data: { orderId: order.orderId, dueAt: order.dueAt } });
+    };
+    if (order.dueAt && !(await waitFor(arrived, msUntil(order.dueAt)))) {
+      await flagLate(`Chưa phát xong kết quả qua bưu chính sau hạn ${order.dueAt}`);
+    }
+    await waitFor(arrived);
+    const delivery = postalDeliveries[order.orderId];
+    unconsumed -= 1;
+    if (!late && order.dueAt && Date.parse(delivery.deliveredAt) > Date.parse(order.dueAt)) {
+      await flagLate(`Phát kết quả qua bưu chính trễ hạn (${delivery.deliveredAt} > ${order.dueAt})`);
+    }
+    return { actor: delivery.actor, data: { channel: 'postal', orderId: order.orderId, deliveredAt: delivery.deliveredAt,
+      receivedBy: delivery.receivedBy, late } };
+  }
+
   async function returnResult(step: ReturnStep): Promise<string | null> {
     await transition(DossierStatus.Processed, lastActor, 'Đã xử lý xong, kết quả chuyển về Bộ phận Một cửa', step.id,
       { finishedAt: now() });
@@ -556,13 +622,14 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const channel = input.returnChannel;
     let actor = SYSTEM;
     if (channel === 'electronic') {
-      await record('result-delivered', { actor: SYSTEM, stepId: step.id, data: { channel } });
+      const pushed = patched('results-to-data-store') ? await docs.pushResultsToDataStore({ dossierCode }) : undefined;
+      await record('result-delivered', { actor: SYSTEM, stepId: step.id, data: { channel, ...pushed } });
+    } else if (channel === 'postal' && patched('postal-return')) {
+      const delivered = await deliverByPost(step);
+      actor = delivered.actor;
+      await record('result-delivered', { actor, stepId: step.id, data: delivered.data });
     } else {
-      const counter = Object.values(plan.steps).find((s) => s.kind === 'reception');
-      const assignee = counter && counter.kind === 'reception' ? counter.assignee : undefined;
-      if (!assignee) throw ApplicationFailure.nonRetryable('no reception step names the counter for the hand-over', 'PlanError');
-      const completion = await humanTask(step, assignee, { 'handed-over': 'next' });
-      actor = completion.actor;
+      actor = await handOverAtCounter(step);
     }
     await transition(DossierStatus.Returned, actor, `Đã trả kết quả (${channel})`, step.id, { returnedAt: now() });
     return step.next;
