@@ -51,8 +51,11 @@ export function createDocumentActivities({ db, storage, postal, provinceName }: 
         const wanted = documents === 'all' ? plan.documents.map((d) => d.code) : documents;
         const names = new Map(plan.documents.map((d) => [d.code, d.name]));
         const ownerId: string = dossier.applicant.idNumber;
-        const current = () => trx('dossier_documents').where({ dossier_code: dossierCode }).whereIn('document_code', wanted)
-          .orderBy([{ column: 'created_at' }, { column: 'id' }]).select(DOCUMENT_COLUMNS);
+        // numbered in the order the procedure lists its documents, then as they came
+        const order = (code: string) => plan.documents.findIndex((d) => d.code === code);
+        const current = async () => (await trx('dossier_documents').where({ dossier_code: dossierCode }).whereIn('document_code', wanted)
+          .orderBy([{ column: 'created_at' }, { column: 'id' }]).select(DOCUMENT_COLUMNS))
+          .sort((a, b) => order(a.document_code) - order(b.document_code));
         let rows = await current();
         const present = new Set(rows.map((r) => r.document_code));
         let added = false;

@@ -22,7 +22,7 @@ export interface MediaProblem {
   message: string;
 }
 
-const megabytes = (n: number) => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 3 : 1)} MB`;
+const megabytes = (n: number) => (n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
 /**
  * Detects the media type from the bytes (magic numbers) and checks it against the limits, the declared

@@ -674,8 +674,10 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
         return step.next;
       }
       case 'digitize': {
-        const result = await db.digitize({ dossierCode, stepId: step.id, documents: step.documents, actor: lastActor });
-        await record('digitized', { actor: lastActor, stepId: step.id, data: result });
+        // the officer who received the dossier digitizes it (at the counter, the one who took it in)
+        const actor = lastActor.username === SYSTEM.username && input.receivedBy ? input.receivedBy : lastActor;
+        const result = await db.digitize({ dossierCode, stepId: step.id, documents: step.documents, actor });
+        await record('digitized', { actor, stepId: step.id, data: result });
         return step.next;
       }
       case 'payment': {

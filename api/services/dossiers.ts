@@ -226,7 +226,8 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
         db('dossier_events').where({ dossier_code: code }).orderBy([{ column: 'at' }, { column: 'id' }]),
         db('tasks').where({ dossier_code: code }).orderBy('created_at'),
         db('dossier_documents').where({ dossier_code: code }).select('id', 'document_code', 'file_name', 'media_type', 'size', 'sha256', 'reused',
-          'digitization_code', 'digitization_result', 'digitized_by', 'digitized_at', 'metadata').orderBy([{ column: 'created_at' }, { column: 'id' }]),
+          'digitization_code', 'digitization_result', 'digitized_by', 'digitized_at', 'metadata')
+          .orderByRaw('digitization_code ASC NULLS LAST, created_at, id'),
         db('payments').where({ dossier_code: code }).orderBy('requested_at'),
       ]);
       return {
