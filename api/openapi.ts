@@ -1,4 +1,6 @@
 /** The OpenAPI 3.1 description of the HTTP API (contract: shared/spec/API.md), served at /api/openapi.json. */
+import { documentPaths, documentSchemas } from './openapi-documents';
+
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ bearer: [] }];
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 },
@@ -42,10 +44,11 @@ export const openApiDocument = {
             fullName: { type: 'string' }, idNumber: { type: 'string' }, organization: { type: 'string' },
             email: { type: 'string' }, phone: { type: 'string' }, address: { type: 'string' } } },
           application: { type: 'object' },
-          documents: { type: 'array', items: { type: 'object' } },
+          documents: { type: 'array', items: { $ref: '#/components/schemas/DocumentUpload' } },
           returnChannel: { enum: ['electronic', 'counter', 'postal'] },
         },
       },
+      ...documentSchemas,
       CompleteTask: {
         type: 'object', required: ['outcome'],
         properties: { outcome: { type: 'string' }, data: { type: 'object' }, comment: { type: 'string' } },
@@ -142,5 +145,6 @@ export const openApiDocument = {
       summary: 'Complete a task; answers after the workflow accepted it, with the dossier\'s new status', security: bearer,
       parameters: [path('id'), idempotencyKey], requestBody: json({ $ref: '#/components/schemas/CompleteTask' }),
       responses: { 200: ok('the dossier after the completion'), 403: error, 409: error, 422: error } } },
+    ...documentPaths,
   },
 };
