@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createDocumentActivities } from '../../activities/documents';
 import { DEMO_PASSWORD, startTestEnv, testDocuments, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
+import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
 import { b64, completeStep, download, eventually, pdf, png, publishDocumentsProcedure, upload } from '../support/documents';
 
@@ -89,6 +90,7 @@ test('results are coded <dossier>-KQ<n>, returned electronically into the applic
   expect(fromStore).toMatchObject({ status: 200, type: 'image/png' });
   expect(fromStore.bytes.equals(scan)).toBe(true);
   expect((await http.post(`/api/dossiers/${code}/results`, { name: 'Muộn', fileName: 'muon.pdf', contentBase64: b64(decision) }, binh)).status).toBe(409);
+  await keepHistory(env.client, 'results-electronic', code);
 });
 
 test('at the counter an officer confirms the hand-over; the result is not pushed to the data store', async () => {
@@ -143,6 +145,7 @@ test('by post: an order is placed with the postal service, the delivery report e
     .toMatchObject({ channel: 'postal', orderId: order.orderId, receivedBy: 'Nguyễn Văn An', late: false });
   const tracked = (await http.get(`/api/dossiers/${code}/postal`, lan)).body.items[0];
   expect(tracked).toMatchObject({ state: 'delivered', receivedBy: 'Nguyễn Văn An', tracking: { state: 'delivered' } });
+  await keepHistory(env.client, 'postal-return', code);
 });
 
 describe('with a short postal deadline', () => {
@@ -176,6 +179,7 @@ describe('with a short postal deadline', () => {
     expect(view.lateDelivery).toBe(true);
     expect(view.history.filter((e: { type: string }) => e.type === 'postal-delivery-late')).toHaveLength(1);
     expect(view.history.find((e: { type: string }) => e.type === 'result-delivered').data).toMatchObject({ channel: 'postal', late: true });
+    await keepHistory(fast.client, 'postal-return-late', code);
   });
 
   test('outside the province a delivery has no 24-hour deadline and is never flagged', async () => {
