@@ -148,6 +148,22 @@ test('by post: an order is placed with the postal service, the delivery report e
   await keepHistory(env.client, 'postal-return', code);
 });
 
+test('a postal return the post cannot be given (no address) fails fast and falls back to the counter, saying why', async () => {
+  const { code } = await underReview(http, { returnChannel: 'postal', applicant: { address: IN_PROVINCE } });
+  // a dossier from before addresses were required for return by post
+  await env.db('dossiers').where({ code }).update({ applicant: env.db.raw("applicant - 'address'") });
+  const activities = createDocumentActivities({ db: env.db, ...testDocuments(env.db) });
+  await expect(activities.createPostalOrder({ dossierCode: code, stepId: 'give', iteration: 9, dueWithinMs: 1000 }))
+    .rejects.toMatchObject({ type: 'PostalAddressMissingError', nonRetryable: true });
+
+  await completeStep(http, binh, code, 'review', { outcome: 'approve' });
+  const done = await completeStep(http, lan, code, 'give', { outcome: 'handed-over' });
+  expect(done.status).toBe(10);
+  const events = await history(code);
+  expect(events.find((e) => e.type === 'postal-order-impossible')?.reason).toBe(`the applicant of dossier ${code} gave no postal address`);
+  expect(await env.db('postal_orders').where({ dossier_code: code })).toEqual([]);
+});
+
 describe('with a short postal deadline', () => {
   let fast: TestEnv;
   let fastHttp: HttpClient;
