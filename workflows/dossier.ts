@@ -24,7 +24,7 @@ import {
 } from '@temporalio/workflow';
 import jsonLogic from 'json-logic-js';
 import type { DossierActivities, RecordEventInput } from '../activities/types';
-import type { DocumentActivities } from '../activities/documents-types';
+import type { DocumentActivities, PostalOrder } from '../activities/documents-types';
 import type { Assignee, HandoffStep, OutcomeEffect, PlanStep, ReturnStep } from '../domain/plan';
 import { SA } from '../domain/search-attributes';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../domain/status';
@@ -581,7 +581,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   async function deliverByPost(step: ReturnStep): Promise<{ actor: Actor; data: Record<string, unknown> }> {
     const iteration = (iterations[step.id] ?? 0) + 1;
     iterations[step.id] = iteration;
-    let order;
+    let order: PostalOrder;
     try {
       order = await docs.createPostalOrder({ dossierCode, stepId: step.id, iteration, dueWithinMs: settings.postalDueMs ?? 24 * HOUR });
     } catch (err) {
