@@ -44,7 +44,7 @@ export function createDocumentActivities({ db, storage, postal, provinceName }: 
     async digitize({ dossierCode, documents, actor }) {
       return db.transaction(async (trx) => {
         const dossier = await trx('dossiers').where({ code: dossierCode }).forUpdate()
-          .first('procedure_code', 'procedure_version', 'applicant', 'channel');
+          .first('procedure_code', 'procedure_version', 'applicant', 'channel', 'accepted_at');
         if (!dossier) throw ApplicationFailure.nonRetryable(`no dossier ${dossierCode}`, 'DossierNotFoundError');
         const { plan } = await trx('procedure_versions').where({ code: dossier.procedure_code, version: dossier.procedure_version })
           .first('plan') as { plan: Plan };
@@ -59,7 +59,10 @@ export function createDocumentActivities({ db, storage, postal, provinceName }: 
         let rows = await current();
         const present = new Set(rows.map((r) => r.document_code));
         let added = false;
-        for (const code of wanted.filter((c) => !present.has(c))) {
+        // only once an officer has checked the applicant's identity at reception: anyone can type an identity number
+        const required = new Set(plan.documents.filter((d) => d.required).map((d) => d.code));
+        const fromStore = dossier.accepted_at ? wanted.filter((c) => required.has(c) && !present.has(c)) : [];
+        for (const code of fromStore) {
           const stored = await trx('applicant_documents').where({ applicant_id: ownerId, document_code: code, source: 'dossier' })
             .orderBy('created_at', 'desc').first();
           if (!stored) continue;

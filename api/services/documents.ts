@@ -85,8 +85,11 @@ export function createDocumentService({ db, temporal, validator, storage, postal
     if (!principal) throw new UnauthorizedError('use the applicant token of one of your dossiers, or sign in as a one-stop officer');
     if (applicant === 'me') {
       if (principal.kind !== 'applicant') throw new ForbiddenError('"me" is the applicant holding a dossier token; officers name the identifier');
-      const row = await db('dossiers').where({ code: principal.dossierCode }).first('applicant');
+      const row = await db('dossiers').where({ code: principal.dossierCode }).first('applicant', 'accepted_at');
       if (!row) throw new NotFoundError(`no dossier ${principal.dossierCode}`);
+      if (!row.accepted_at) {
+        throw new ForbiddenError('your data store opens once a dossier of yours has been accepted at reception (where your identity is checked)');
+      }
       return row.applicant.idNumber;
     }
     if (principal.kind !== 'officer' || !principal.roles.includes('one-stop-officer')) {
@@ -106,7 +109,7 @@ export function createDocumentService({ db, temporal, validator, storage, postal
       if ('reuse' in d) {
         if (!ctx.mayReuse) {
           problems.push({ path: `${at}.reuse`, message: 'taking a document from the applicant\'s data store needs the applicant token of ' +
-            'an earlier dossier of the same applicant (Authorization: Bearer …), or a one-stop officer receiving at the counter' });
+            'an earlier dossier of the same applicant accepted at reception (Authorization: Bearer …), or a one-stop officer receiving at the counter' });
           continue;
         }
         const stored = await db('applicant_documents').where({ applicant_id: ctx.ownerId, document_code: d.code, source: 'dossier' })
@@ -142,13 +145,13 @@ export function createDocumentService({ db, temporal, validator, storage, postal
     /**
      * May the caller take documents from `idNumber`'s data store into a new dossier? Yes for a one-stop
      * officer receiving at the counter (who checks the person's identity), and for the applicant
-     * proving it with the token of an earlier dossier of the same identifier.
+     * proving it with the token of an earlier dossier of the same identifier, accepted at reception.
      */
     async mayReuse(principal: Principal | undefined, idNumber: string, counterOfficer: boolean): Promise<boolean> {
       if (counterOfficer) return true;
       if (principal?.kind !== 'applicant') return false;
-      const row = await db('dossiers').where({ code: principal.dossierCode }).first('applicant');
-      return row?.applicant?.idNumber === idNumber;
+      const row = await db('dossiers').where({ code: principal.dossierCode }).first('applicant', 'accepted_at');
+      return Boolean(row?.accepted_at) && row?.applicant?.idNumber === idNumber;
     },
 
     prepare,

@@ -104,7 +104,10 @@ test('documents are stored in the file store, digitized with officer, metadata a
   expect(store.body.applicant).toBe(idNumber);
   expect(store.body.items.map((d: { documentCode: string; sha256: string; source: string }) => [d.documentCode, d.sha256, d.source]).sort())
     .toEqual([['GIAY-TO', sha(giayTo), 'dossier'], ['TO-KHAI', sha(toKhai), 'dossier']].sort());
-  expect((await http.get('/api/applicants/me/documents', other.body.applicantToken)).body.items).toEqual([]);
+  // an identity number is only a claim until an officer has accepted the dossier at reception
+  const unchecked = await http.get('/api/applicants/me/documents', other.body.applicantToken);
+  expect(unchecked.status).toBe(403);
+  expect(unchecked.body.error.message).toMatch(/accepted at reception/);
   expect((await http.get(`/api/applicants/${idNumber}/documents`, lan)).body.items).toHaveLength(2);
   expect((await http.get(`/api/applicants/${idNumber}/documents`, binh)).status).toBe(403);
   expect((await http.get(`/api/applicants/${idNumber}/documents`, other.body.applicantToken)).status).toBe(403);
@@ -173,6 +176,16 @@ test('reusing is refused with a clear error when the document is not in the stor
   const someoneElse = await http.post('/api/dossiers', submission({ documents: [{ code: 'TO-KHAI', reuse: true }] }), first.body.applicantToken);
   expect(someoneElse.status).toBe(422);
   expect(someoneElse.body.error.details[0].path).toBe('$.documents[0].reuse');
+
+  // a dossier not yet accepted at reception proves nothing about who holds its token
+  const claim = await http.post('/api/dossiers', submission({ applicant }));
+  const viaClaim = await http.post('/api/dossiers', submission({ applicant, documents: [{ code: 'TO-KHAI', reuse: true }] }), claim.body.applicantToken);
+  expect(viaClaim.status).toBe(422);
+  expect(viaClaim.body.error.details[0].path).toBe('$.documents[0].reuse');
+  // nor does digitization take from the store for it before an officer has accepted it
+  const activities = createDocumentActivities({ db: env.db, ...testDocuments(env.db) });
+  expect(await activities.digitize({ dossierCode: claim.body.code, stepId: 'scan', documents: 'all', actor: { username: 'lan.motcua-mybinh' } }))
+    .toEqual({ digitized: [], missing: ['TO-KHAI', 'GIAY-TO'], reused: [] });
 });
 
 test('digitizing twice has one effect, and a document kept in the database from before moves to the file store', async () => {
