@@ -33,7 +33,7 @@ export interface AppDeps {
   /** lead times and limits handed to each new dossier's run */
   dossierSettings?: Partial<DossierSettings>;
   /** the file store, the postal service and the upload limits */
-  documents: Pick<DocumentServiceDeps, 'storage' | 'postal' | 'limits'>;
+  documents: Pick<DocumentServiceDeps, 'storage' | 'postal' | 'limits' | 'postalCallbackSecret'>;
 }
 
 function pageOf(req: Request) {

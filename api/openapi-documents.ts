@@ -45,11 +45,13 @@ export const documentPaths = {
   '/api/dossiers/{code}/postal': { get: { summary: 'The dossier\'s postal return orders, with the postal service\'s tracking', security: bearer,
     parameters: [path('code')], responses: { 200: ok('orders'), 403: error, 404: error } } },
   '/api/postal/orders/{orderId}/delivered': { post: {
-    summary: 'The post\'s delivery report for an order, recorded by a one-stop officer; the dossier gets status 10 (a late delivery inside the province is flagged)',
-    security: bearer, parameters: [path('orderId'), idempotencyKey],
+    summary: 'The post\'s delivery report for an order: its signed callback, or a one-stop officer recording it; the dossier gets status 10 ' +
+      '(a late delivery inside the province is flagged)',
+    security: [...bearer, {}], parameters: [path('orderId'), idempotencyKey, { name: 'X-Postal-Signature', in: 'header', required: false,
+      schema: { type: 'string', example: 'sha256=…' }, description: 'HMAC-SHA256 with POSTAL_CALLBACK_SECRET of orderId, deliveredAt and receivedBy joined by newlines' }],
     requestBody: json({ type: 'object', properties: { deliveredAt: { type: 'string', format: 'date-time', description: 'default: now' },
       receivedBy: { type: 'string' } } }),
-    responses: { 200: ok('delivered: orderId, dossierCode, deliveredAt, late, status'), 403: error, 404: error, 409: error, 422: error } } },
+    responses: { 200: ok('delivered: orderId, dossierCode, deliveredAt, late, status'), 401: error, 403: error, 404: error, 409: error, 422: error } } },
   '/api/applicants/{applicant}/documents': { get: {
     summary: 'An applicant\'s electronic data store: their digitized documents and results. `me` with an applicant token ' +
       '(of any of their dossiers); an identity number for one-stop officers', security: bearer,

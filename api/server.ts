@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   const temporal = await connectClient({ ...config.temporal, address: config.temporal.address });
   const server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: config.jwtSecret,
     tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs },
-    documents: { storage: createFileStorage(join(config.dataDir, 'documents')), postal: createLocalPostalService(db), limits: config.documents } },
+    documents: { storage: createFileStorage(join(config.dataDir, 'documents')), postal: createLocalPostalService(db), limits: config.documents,
+      postalCallbackSecret: config.postal.callbackSecret } },
   config.api.port);
   log.info({ port: config.api.port }, 'API listening');
   const stop = () => server.close(() => { void temporal.connection.close(); void db.destroy(); });

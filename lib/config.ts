@@ -29,6 +29,7 @@ const variables = {
   DOCUMENT_MEDIA_TYPES: { type: 'string', pattern: '^[a-z0-9.+-]+/[a-z0-9.+-]+(,[a-z0-9.+-]+/[a-z0-9.+-]+)*$',
     default: 'application/pdf,image/jpeg,image/png,image/tiff', description: 'media types accepted for documents and results (comma-separated)' },
   PROVINCE_NAME: { type: 'string', minLength: 1, default: 'An Giang', description: 'the province served: postal returns to addresses naming it are due within POSTAL_DUE_HOURS' },
+  POSTAL_CALLBACK_SECRET: { type: 'string', minLength: 32, description: 'secret the postal service signs delivery callbacks with (HMAC-SHA256); empty: officers record deliveries' },
   POSTAL_DUE_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24, description: 'hours a postal return inside the province may take before it is flagged late' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
 } as const;
@@ -57,7 +58,7 @@ export interface Config {
   logLevel: string;
   dossier: { stepWarningLeadMs: number; apologyLeadMs: number };
   documents: { maxBytes: number; mediaTypes: string[] };
-  postal: { provinceName: string; dueMs: number };
+  postal: { provinceName: string; dueMs: number; callbackSecret?: string };
 }
 
 /** Thrown when the environment does not describe a valid configuration; lists every bad variable. */
@@ -110,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: v.LOG_LEVEL,
     dossier: { stepWarningLeadMs: (v.STEP_WARNING_LEAD_HOURS as number) * 3600_000, apologyLeadMs: (v.APOLOGY_LEAD_HOURS as number) * 3600_000 },
     documents: { maxBytes: Math.round((v.DOCUMENT_MAX_MB as number) * 1024 * 1024), mediaTypes: (v.DOCUMENT_MEDIA_TYPES as string).split(',') },
-    postal: { provinceName: v.PROVINCE_NAME, dueMs: (v.POSTAL_DUE_HOURS as number) * 3600_000 },
+    postal: { provinceName: v.PROVINCE_NAME, dueMs: (v.POSTAL_DUE_HOURS as number) * 3600_000, callbackSecret: v.POSTAL_CALLBACK_SECRET },
   };
 }
 

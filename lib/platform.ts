@@ -118,7 +118,7 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
 
     const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
       tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs },
-      documents: { storage, postal, limits: config.documents } }, config.api.port);
+      documents: { storage, postal, limits: config.documents, postalCallbackSecret: config.postal.callbackSecret } }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };

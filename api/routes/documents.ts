@@ -21,7 +21,7 @@ export function documentsRouter({ documents }: { documents: DocumentService }): 
   });
   router.get('/dossiers/:code/postal', async (req, res) => { res.json(await documents.postalOrders(req.params.code, req.principal)); });
   router.post('/postal/orders/:orderId/delivered', async (req, res) => {
-    res.json(await documents.delivered(req.params.orderId, req.principal, req.body ?? {}));
+    res.json(await documents.delivered(req.params.orderId, req.principal, req.body ?? {}, req.header('X-Postal-Signature')));
   });
   router.get('/applicants/:applicant/documents', async (req, res) => {
     res.json(await documents.listStore(req.principal, req.params.applicant));

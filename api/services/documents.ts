@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { PostalService } from '../../activities/postal';
 import { inspectMedia, type DocumentLimits } from '../../lib/media';
 import type { DocumentStorage } from '../../lib/storage';
@@ -27,6 +28,8 @@ export interface DocumentServiceDeps {
   storage: DocumentStorage;
   postal: PostalService;
   limits: DocumentLimits;
+  /** the secret the postal service signs its delivery callbacks with; without it only officers record deliveries */
+  postalCallbackSecret?: string;
 }
 
 export const resultSchema = {
@@ -59,7 +62,12 @@ export interface Download {
  * from the bytes against the declared one), the applicant's electronic data store, results coded
  * `<dossier code>-KQ<n>`, and the post's delivery reports.
  */
-export function createDocumentService({ db, temporal, validator, storage, postal, limits }: DocumentServiceDeps) {
+/** What a postal delivery callback signs: order id, delivery time and recipient, one per line. */
+export function postalSignature(secret: string, orderId: string, deliveredAt: string, receivedBy = ''): string {
+  return `sha256=${createHmac('sha256', secret).update(`${orderId}\n${deliveredAt}\n${receivedBy}`).digest('hex')}`;
+}
+
+export function createDocumentService({ db, temporal, validator, storage, postal, limits, postalCallbackSecret }: DocumentServiceDeps) {
   async function dossierFor(code: string, principal: Principal | undefined) {
     const row = await db('dossiers').where({ code }).first();
     if (!row) throw new NotFoundError(`no dossier ${code}`);
@@ -260,17 +268,31 @@ export function createDocumentService({ db, temporal, validator, storage, postal
     },
 
     /**
-     * The post's delivery report for an order, recorded by a one-stop officer of the dossier's agency:
-     * the dossier gets status 10. A retry of a recorded report is answered again without a second effect.
+     * The post's delivery report for an order: its signed callback (`X-Postal-Signature`), or a one-stop
+     * officer of the dossier's agency recording it. The dossier gets status 10. A report already recorded
+     * is refused (409) once the dossier has it; before that, a retry delivers it again without a second effect.
      */
-    async delivered(orderId: string, principal: Principal | undefined, raw: unknown) {
-      if (principal?.kind !== 'officer' || !principal.roles.includes('one-stop-officer')) {
-        throw new ForbiddenError('a postal delivery is recorded by a one-stop officer');
-      }
+    async delivered(orderId: string, principal: Principal | undefined, raw: unknown, signature?: string) {
       const body = validator.check<{ deliveredAt?: string; receivedBy?: string }>(deliveredSchema, raw ?? {}, 'the delivery report');
+      let actor: { username: string; fullName?: string };
+      if (signature !== undefined) {
+        if (!postalCallbackSecret) throw new UnauthorizedError('signed postal callbacks are not configured (POSTAL_CALLBACK_SECRET)');
+        if (!body.deliveredAt) throw new ValidationError('the delivery report is invalid', [{ path: '$.deliveredAt', message: 'is required in a signed callback' }]);
+        const expected = Buffer.from(postalSignature(postalCallbackSecret, orderId, body.deliveredAt, body.receivedBy));
+        const given = Buffer.from(signature);
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new UnauthorizedError('the X-Postal-Signature does not match the report');
+        }
+        actor = { username: `postal:${postal.name}`, fullName: 'Bưu chính công ích' };
+      } else if (principal?.kind === 'officer' && principal.roles.includes('one-stop-officer')) {
+        actor = { username: principal.username, fullName: principal.fullName };
+      } else {
+        throw new ForbiddenError('a postal delivery is reported by the postal service (signed) or recorded by a one-stop officer');
+      }
       const order = await db('postal_orders').where({ order_id: orderId }).first();
       if (!order) throw new NotFoundError(`no postal order ${orderId}`);
-      const dossier = await dossierFor(order.dossier_code, principal);
+      const dossier = signature !== undefined ? await db('dossiers').where({ code: order.dossier_code }).first()
+        : await dossierFor(order.dossier_code, principal);
       const deliveredAt = new Date(body.deliveredAt ?? Date.now()).toISOString();
       if (Date.parse(deliveredAt) < new Date(order.created_at).getTime() || Date.parse(deliveredAt) > Date.now() + 60_000) {
         throw new ValidationError('the delivery report is invalid', [{ path: '$.deliveredAt',
@@ -284,12 +306,12 @@ export function createDocumentService({ db, temporal, validator, storage, postal
           throw new NotFoundError(`the postal service knows no order ${orderId}`);
         }
         await db('postal_orders').where({ id: order.id, state: 'created' }).update({ state: 'delivered', delivered_at: deliveredAt,
-          received_by: body.receivedBy ?? null, confirmed_by: principal.username });
+          received_by: body.receivedBy ?? null, confirmed_by: actor.username });
       }
       const recorded = await db('postal_orders').where({ id: order.id }).first();
       const handle = temporal.workflow.getHandle(order.dossier_code);
       await handle.signal(postalDeliveredSignal, { orderId, deliveredAt: iso(recorded.delivered_at) as string,
-        receivedBy: recorded.received_by ?? undefined, actor: { username: principal.username, fullName: principal.fullName } });
+        receivedBy: recorded.received_by ?? undefined, actor });
       let status: number;
       try {
         status = (await handle.executeUpdate(observeDossierUpdate)).status;

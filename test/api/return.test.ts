@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createDocumentActivities } from '../../activities/documents';
-import { DEMO_PASSWORD, startTestEnv, testDocuments, type TestEnv } from '../support/env';
+import { postalSignature } from '../../api/services/documents';
+import { DEMO_PASSWORD, TEST_POSTAL_SECRET, startTestEnv, testDocuments, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
@@ -198,17 +199,30 @@ describe('with a short postal deadline', () => {
     await keepHistory(fast.client, 'postal-return-late', code);
   });
 
-  test('outside the province a delivery has no 24-hour deadline and is never flagged', async () => {
+  test('outside the province a delivery has no 24-hour deadline and is never flagged; the post reports it by a signed callback', async () => {
     const { code } = await underReview(fastHttp, { returnChannel: 'postal', applicant: { address: OUT_OF_PROVINCE } });
     await completeStep(fastHttp, binh, code, 'review', { outcome: 'approve' });
     const order = await orderOf(code);
     expect(order).toMatchObject({ inProvince: false, dueAt: null });
     await new Promise((r) => setTimeout(r, 2000));
-    const delivered = await fastHttp.post(`/api/postal/orders/${order.orderId}/delivered`, {}, lan);
-    expect(delivered.body).toMatchObject({ status: 10, late: false });
+    const report = { deliveredAt: new Date().toISOString(), receivedBy: 'Trần Thị Hoa' };
+    const path = `/api/postal/orders/${order.orderId}/delivered`;
+    expect((await fastHttp.post(path, report)).status).toBe(403);
+    const forged = await fastHttp.post(path, report, undefined,
+      { 'X-Postal-Signature': postalSignature('not-the-secret-not-the-secret-not-the-secret', order.orderId, report.deliveredAt, report.receivedBy) });
+    expect(forged.status).toBe(401);
+    const altered = await fastHttp.post(path, { ...report, receivedBy: 'Người khác' }, undefined,
+      { 'X-Postal-Signature': postalSignature(TEST_POSTAL_SECRET, order.orderId, report.deliveredAt, report.receivedBy) });
+    expect(altered.status).toBe(401);
+    const delivered = await fastHttp.post(path, report, undefined,
+      { 'X-Postal-Signature': postalSignature(TEST_POSTAL_SECRET, order.orderId, report.deliveredAt, report.receivedBy) });
+    expect(delivered.status).toBe(200);
+    expect(delivered.body).toMatchObject({ status: 10, late: false, deliveredAt: report.deliveredAt });
     const view = (await fastHttp.get(`/api/dossiers/${code}`, lan)).body;
     expect(view.lateDelivery).toBe(false);
     expect(view.history.map((e: { type: string }) => e.type)).not.toContain('postal-delivery-late');
+    expect(view.history.filter((e: { type: string }) => e.type === 'status').pop())
+      .toMatchObject({ toStatus: 10, actor: 'postal:local', actorName: 'Bưu chính công ích' });
   });
 });
 

@@ -34,6 +34,7 @@ export const DEMO_PASSWORD = 'demo@2026';
 /** Upload limits in the tests: small, so an oversize file is cheap to make. */
 export const TEST_DOCUMENT_LIMITS: DocumentLimits = { maxBytes: 256 * 1024, mediaTypes: ['application/pdf', 'image/jpeg', 'image/png', 'image/tiff'] };
 export const TEST_PROVINCE = 'An Giang';
+export const TEST_POSTAL_SECRET = 'test-postal-secret-test-postal-secret';
 
 /** The file store (in the run's folder), the local postal service and the province, for a test worker. */
 export function testDocuments(db: Knex) {
@@ -67,7 +68,7 @@ export async function startTestEnv(opts: { api?: boolean; loginLimit?: number; d
   if (opts.api !== false) {
     const app = createApp({ db, temporal: client, taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
       log: createLogger('silent'), loginLimit: opts.loginLimit ?? 1000, dossierSettings: opts.dossierSettings,
-      documents: { storage: documents.storage, postal: documents.postal, limits: TEST_DOCUMENT_LIMITS } });
+      documents: { storage: documents.storage, postal: documents.postal, limits: TEST_DOCUMENT_LIMITS, postalCallbackSecret: TEST_POSTAL_SECRET } });
     server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
     apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   }
