@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isInProvince } from '../../activities/postal';
+import { ConfigError, loadConfig } from '../../lib/config';
 import { inspectMedia } from '../../lib/media';
 import { createFileStorage, sha256Hex } from '../../lib/storage';
 
@@ -57,4 +58,21 @@ describe('the file store', () => {
   test('refuses a key that is not a hash (no path tricks)', async () => {
     await expect(createFileStorage(dir).get('../../etc/passwd')).rejects.toThrow('not a storage key');
   });
+});
+
+test('upload limits and the postal rules come from the configuration, with defaults', () => {
+  const config = loadConfig({});
+  expect(config.documents).toEqual({ maxBytes: 10 * 1024 * 1024, mediaTypes: ['application/pdf', 'image/jpeg', 'image/png', 'image/tiff'] });
+  expect(config.postal).toEqual({ provinceName: 'An Giang', dueMs: 24 * 3600_000, callbackSecret: undefined });
+  const custom = loadConfig({ DOCUMENT_MAX_MB: '2.5', DOCUMENT_MEDIA_TYPES: 'application/pdf,image/webp', PROVINCE_NAME: 'Cần Thơ',
+    POSTAL_DUE_HOURS: '48' });
+  expect(custom.documents).toEqual({ maxBytes: 2.5 * 1024 * 1024, mediaTypes: ['application/pdf', 'image/webp'] });
+  expect(custom.postal).toMatchObject({ provinceName: 'Cần Thơ', dueMs: 48 * 3600_000 });
+  expect(() => loadConfig({ DOCUMENT_MEDIA_TYPES: 'pdf, png', DOCUMENT_MAX_MB: '0', POSTAL_CALLBACK_SECRET: 'short' })).toThrow(ConfigError);
+  try {
+    loadConfig({ DOCUMENT_MEDIA_TYPES: 'pdf, png', DOCUMENT_MAX_MB: '0', POSTAL_CALLBACK_SECRET: 'short' });
+  } catch (err) {
+    const problems = (err as ConfigError).problems.join('\n');
+    for (const name of ['DOCUMENT_MEDIA_TYPES="pdf, png"', 'DOCUMENT_MAX_MB="0"', 'POSTAL_CALLBACK_SECRET="short"']) expect(problems).toContain(name);
+  }
 });
