@@ -3,15 +3,19 @@
  * Run alone with `tsx worker.ts` against DATABASE_URL and TEMPORAL_ADDRESS, or inside `npm start`.
  */
 import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createActivities } from './activities';
 import { createCalendarStore } from './activities/calendar-store';
+import type { DocumentActivityDeps } from './activities/documents';
+import { createLocalPostalService } from './activities/postal';
 import { loadConfig } from './lib/config';
 import { createDb } from './lib/db';
 import { resolveIntegrations, type Integrations } from './lib/integrations';
 import { createLogger } from './lib/logger';
 import type { Metrics } from './lib/metrics';
 import { startDispatchers } from './lib/outbox-dispatchers';
+import { createFileStorage } from './lib/storage';
 import { connectWorker } from './lib/temporal';
 
 export interface WorkerDeps {
@@ -19,6 +23,8 @@ export interface WorkerDeps {
   connection: WorkerOptions['connection'];
   namespace: string;
   taskQueue: string;
+  /** the file store, the postal service and the province served */
+  documents: Omit<DocumentActivityDeps, 'db'>;
   /** a prebuilt workflow bundle (tests); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** counts failed activity attempts when given */
@@ -39,6 +45,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       db: deps.db,
       calendarFor: createCalendarStore(deps.db).calendarFor,
       integrations: deps.integrations,
+      ...deps.documents,
     }),
   });
 }
@@ -51,8 +58,10 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.databaseUrl);
   const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
+  const documents = { storage: createFileStorage(join(config.dataDir, 'documents')), postal: createLocalPostalService(db),
+    provinceName: config.postal.provinceName };
   const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    integrations: resolveIntegrations(config) });
+    integrations: resolveIntegrations(config), documents });
   const dispatchers = await startDispatchers(config, { db, log, apiUrl: config.api.publicUrl });
   log.info({ taskQueue: config.temporal.taskQueue, mail: dispatchers.mail, portal: dispatchers.portalUrl }, 'worker running');
   await worker.run();

@@ -6,33 +6,11 @@ import { DossierStatus } from '../domain/status';
 import type { Plan } from '../domain/plan';
 import type { DossierActivities } from './types';
 
-type StepActivities = Pick<DossierActivities, 'digitize' | 'requestPayments' | 'unpaidFees' | 'createLinkedDossier' | 'closeHandoff'>;
+type StepActivities = Pick<DossierActivities, 'requestPayments' | 'unpaidFees' | 'createLinkedDossier' | 'closeHandoff'>;
 
-/** Digitization, fees and inter-agency handoffs, each keyed so that a retry has no second effect. */
+/** Fees and inter-agency handoffs, each keyed so that a retry has no second effect. */
 export function createStepActivities({ db }: { db: Knex }): StepActivities {
   return {
-    async digitize({ dossierCode, documents, actor }) {
-      return db.transaction(async (trx) => {
-        const dossier = await trx('dossiers').where({ code: dossierCode }).first('procedure_code', 'procedure_version');
-        const { plan } = await trx('procedure_versions').where({ code: dossier.procedure_code, version: dossier.procedure_version })
-          .first('plan') as { plan: Plan };
-        const wanted = documents === 'all' ? plan.documents.map((d) => d.code) : documents;
-        const rows = await trx('dossier_documents').where({ dossier_code: dossierCode }).whereIn('document_code', wanted)
-          .orderBy('created_at').forUpdate();
-        const numbered = await trx('dossier_documents').where({ dossier_code: dossierCode }).whereNotNull('digitization_code').count({ n: '*' });
-        let n = Number(numbered[0].n);
-        for (const row of rows.filter((r) => !r.digitization_code)) {
-          n += 1;
-          await trx('dossier_documents').where({ id: row.id }).update({
-            digitization_code: `${dossierCode}-TP${String(n).padStart(2, '0')}`, digitized_by: actor.username, digitized_at: trx.fn.now(),
-          });
-        }
-        const present = new Set(rows.map((r) => r.document_code));
-        const missing = plan.documents.filter((d) => d.required && wanted.includes(d.code) && !present.has(d.code)).map((d) => d.code);
-        return { digitized: [...present], missing };
-      });
-    },
-
     async requestPayments({ dossierCode, fees }) {
       for (const fee of fees) {
         await db('payments').insert({ dossier_code: dossierCode, fee_code: fee.code, fee_name: fee.name, amount: fee.amount, collect: fee.collect })

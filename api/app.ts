@@ -20,7 +20,9 @@ import { handoffsRouter } from './routes/handoffs';
 import { paymentsRouter } from './routes/payments';
 import { notificationsRouter } from './routes/notifications';
 import { syncRouter } from './routes/sync';
+import { documentsRouter } from './routes/documents';
 import { renderDiagram } from './services/diagram';
+import { createDocumentService, type DocumentServiceDeps } from './services/documents';
 import { createDossierService } from './services/dossiers';
 import { createPaymentService } from './services/payments';
 import { compileOrThrow, createProcedureService } from './services/procedures';
@@ -44,6 +46,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** keys of the payment provider's and partners' signed callbacks; without them those callbacks answer 503 */
   integrations?: Integrations;
+  /** the file store, the postal service and the upload limits */
+  documents: Pick<DocumentServiceDeps, 'storage' | 'postal' | 'limits' | 'postalCallbackSecret'>;
 }
 
 function pageOf(req: Request) {
@@ -66,7 +70,9 @@ export function createApp(deps: AppDeps): express.Express {
   const validator = new Validator();
   const auth = createAuth(deps);
   const procedures = createProcedureService(db);
-  const dossiers = createDossierService({ db, temporal, taskQueue: deps.taskQueue, procedures, validator, settings: deps.dossierSettings });
+  const documents = createDocumentService({ db, temporal, validator, ...deps.documents });
+  const dossiers = createDossierService({ db, temporal, taskQueue: deps.taskQueue, procedures, validator, settings: deps.dossierSettings,
+    documents });
   const metrics = deps.metrics ?? createMetrics({ db });
   const tasks = createTaskService({ db, temporal, validator, onCompleted: metrics.observeTaskCompletion });
 
@@ -186,6 +192,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use('/api', adminRouter({ db, validator }));
+  app.use('/api', documentsRouter({ documents }));
   app.use('/api', calendarRouter({ calendar: createCalendarStore(db), validator,
     agencyExists: async (code) => Boolean(await db('agencies').where({ code }).first()) }));
 

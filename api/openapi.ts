@@ -3,6 +3,7 @@ import { paymentAndHandoffPaths } from './openapi-payments';
 /** The OpenAPI 3.1 description of the HTTP API (contract: shared/spec/API.md), served at /api/openapi.json. */
 import { reportPaths, reportSchemas } from './openapi-reports';
 import { deliveryPaths } from './openapi-delivery';
+import { documentPaths, documentSchemas } from './openapi-documents';
 
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ bearer: [] }];
@@ -47,10 +48,11 @@ export const openApiDocument = {
             fullName: { type: 'string' }, idNumber: { type: 'string' }, organization: { type: 'string' },
             email: { type: 'string' }, phone: { type: 'string' }, address: { type: 'string' } } },
           application: { type: 'object' },
-          documents: { type: 'array', items: { type: 'object' } },
+          documents: { type: 'array', items: { $ref: '#/components/schemas/DocumentUpload' } },
           returnChannel: { enum: ['electronic', 'counter', 'postal'] },
         },
       },
+      ...documentSchemas,
       CompleteTask: {
         type: 'object', required: ['outcome'],
         properties: { outcome: { type: 'string' }, data: { type: 'object' }, comment: { type: 'string' } },
@@ -151,5 +153,6 @@ export const openApiDocument = {
     ...reportPaths,
     ...paymentAndHandoffPaths,
     ...deliveryPaths,
+    ...documentPaths,
   },
 };

@@ -8,6 +8,9 @@ import { createDb } from '../lib/db';
 import { resolveIntegrations } from '../lib/integrations';
 import { createLogger } from '../lib/logger';
 import { connectClient } from '../lib/temporal';
+import { createFileStorage } from '../lib/storage';
+import { createLocalPostalService } from '../activities/postal';
+import { join } from 'node:path';
 import { createApp, type AppDeps } from './app';
 
 /** Listens on `port` (0 picks a free one) and resolves once it does. */
@@ -27,7 +30,10 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl);
   const temporal = await connectClient({ ...config.temporal, address: config.temporal.address });
   const server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: config.jwtSecret,
-    tokenTtl: config.tokenTtl, dossierSettings: config.dossier, integrations: resolveIntegrations(config) }, config.api.port);
+    tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs }, integrations: resolveIntegrations(config),
+    documents: { storage: createFileStorage(join(config.dataDir, 'documents')), postal: createLocalPostalService(db), limits: config.documents,
+      postalCallbackSecret: config.postal.callbackSecret } },
+  config.api.port);
   log.info({ port: config.api.port }, 'API listening');
   const stop = () => server.close(() => { void temporal.connection.close(); void db.destroy(); });
   process.once('SIGINT', stop);

@@ -39,6 +39,12 @@ const variables = {
   OUTBOX_RETRY_BASE_MS: { type: 'integer', minimum: 1, default: 5000, description: 'delay before retrying a failed delivery; doubles after each failure' },
   OUTBOX_RETRY_MAX_MS: { type: 'integer', minimum: 1, default: 900000, description: 'longest delay between two delivery attempts' },
   OUTBOX_MAX_ATTEMPTS: { type: 'integer', minimum: 1, default: 8, description: 'attempts before an email/SMS is given up or a portal sync row is flagged stuck' },
+  DOCUMENT_MAX_MB: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'largest document or result file accepted, in MB' },
+  DOCUMENT_MEDIA_TYPES: { type: 'string', pattern: '^[a-z0-9.+-]+/[a-z0-9.+-]+(,[a-z0-9.+-]+/[a-z0-9.+-]+)*$',
+    default: 'application/pdf,image/jpeg,image/png,image/tiff', description: 'media types accepted for documents and results (comma-separated)' },
+  PROVINCE_NAME: { type: 'string', minLength: 1, default: 'An Giang', description: 'the province served: postal returns to addresses naming it are due within POSTAL_DUE_HOURS' },
+  POSTAL_CALLBACK_SECRET: { type: 'string', minLength: 32, description: 'secret the postal service signs delivery callbacks with (HMAC-SHA256); empty: officers record deliveries' },
+  POSTAL_DUE_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24, description: 'hours a postal return inside the province may take before it is flagged late' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
 } as const;
 
@@ -76,6 +82,8 @@ export interface Config {
     pollMs: number;
     retry: { baseMs: number; maxMs: number; maxAttempts: number };
   };
+  documents: { maxBytes: number; mediaTypes: string[] };
+  postal: { provinceName: string; dueMs: number; callbackSecret?: string };
 }
 
 /** Thrown when the environment does not describe a valid configuration; lists every bad variable. */
@@ -134,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: v.SMTP_URL, mailFrom: v.MAIL_FROM, smsGatewayUrl: v.SMS_GATEWAY_URL, smsGatewayToken: v.SMS_GATEWAY_TOKEN, portalUrl: v.PORTAL_URL, portalToken: v.PORTAL_TOKEN, pollMs: v.OUTBOX_POLL_MS,
       retry: { baseMs: v.OUTBOX_RETRY_BASE_MS, maxMs: v.OUTBOX_RETRY_MAX_MS, maxAttempts: v.OUTBOX_MAX_ATTEMPTS },
     },
+    documents: { maxBytes: Math.round((v.DOCUMENT_MAX_MB as number) * 1024 * 1024), mediaTypes: (v.DOCUMENT_MEDIA_TYPES as string).split(',') },
+    postal: { provinceName: v.PROVINCE_NAME, dueMs: (v.POSTAL_DUE_HOURS as number) * 3600_000, callbackSecret: v.POSTAL_CALLBACK_SECRET },
   };
 }
 

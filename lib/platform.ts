@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { listen } from '../api/server';
 import { publishSamples, readSeed, seedAccounts, seedRegistry, type DemoAccounts, type OrgRegistry } from '../api/services/seed';
 import { createCalendarStore } from '../activities/calendar-store';
+import { createLocalPostalService } from '../activities/postal';
 import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
 import { createWorker } from '../worker';
 import type { Config } from './config';
@@ -18,6 +19,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-p
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import { ensureLateListSchedule } from './schedules/late-list';
+import { createFileStorage } from './storage';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal';
 import { resolveTemporalCli, startDevServer, type DevServerHandle } from './temporal-cli';
 
@@ -111,11 +113,14 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     await ensureLateListSchedule(temporal, { taskQueue: config.temporal.taskQueue });
     const metrics = createMetrics({ db, processMetrics: true });
     const integrations = resolveIntegrations(config);
+    const storage = createFileStorage(join(config.dataDir, 'documents'));
+    const postal = createLocalPostalService(db);
 
     const connection = await connectWorker(temporalConfig);
     stops.push(() => connection.close());
     const worker: Worker = await createWorker({ db, connection, namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle, metrics, integrations });
+      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle, metrics, integrations,
+      documents: { storage, postal, provinceName: config.postal.provinceName } });
     const running = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -124,7 +129,8 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
 
     await ensureReconciliationSchedule(temporal, { taskQueue: config.temporal.taskQueue, cron: config.integrations.reconciliationCron });
     const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
-      tokenTtl: config.tokenTtl, dossierSettings: config.dossier, metrics, integrations }, config.api.port);
+      tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs }, metrics, integrations,
+      documents: { storage, postal, limits: config.documents, postalCallbackSecret: config.postal.callbackSecret } }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     const dispatchers = await startDispatchers(config, { db, log, apiUrl: `http://127.0.0.1:${port}` });

@@ -3,6 +3,7 @@
  * plan it received in its input. Workflow id = dossier code.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   ChildWorkflowCancellationType,
   CancellationScope,
@@ -26,6 +27,7 @@ import type { HandoffActivities } from '../activities/handoffs';
 import type { PaymentActivities } from '../activities/payments';
 import type { DossierActivities, RecordEventInput } from '../activities/types';
 import { hopTiming } from '../domain/hop-timing';
+import type { DocumentActivities, PostalOrder } from '../activities/documents-types';
 import type { Assignee, HandoffStep, OutcomeEffect, PlanStep, ReturnStep } from '../domain/plan';
 import { SA } from '../domain/search-attributes';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../domain/status';
@@ -36,6 +38,7 @@ import {
   observeDossierUpdate,
   partnerAnsweredSignal,
   paymentConfirmedSignal,
+  postalDeliveredSignal,
   stopDossierUpdate,
   supplementSignal,
   withdrawSignal,
@@ -45,6 +48,7 @@ import {
   type DossierView,
   type DossierWorkflowInput,
   type PartnerAnswerInput,
+  type PostalDeliveredInput,
   type SupplementInput,
 } from './messages';
 
@@ -62,6 +66,11 @@ const payments = proxyActivities<PaymentActivities>({
 const partners = proxyActivities<HandoffActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+});
+
+const docs = proxyActivities<DocumentActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
 const SYSTEM: Actor = { username: 'system' };
@@ -232,6 +241,13 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const key = `${a.stepId}:${a.iteration}`;
     if (!expectedAnswers.has(key) || partnerAnswers[key]) return;
     partnerAnswers[key] = a;
+    unconsumed += 1;
+  });
+  /** postal deliveries reported, by order id */
+  const postalDeliveries: Record<string, PostalDeliveredInput> = {};
+  setHandler(postalDeliveredSignal, (d) => {
+    if (postalDeliveries[d.orderId]) return;
+    postalDeliveries[d.orderId] = d;
     unconsumed += 1;
   });
   setHandler(withdrawSignal, (w) => {
@@ -650,6 +666,55 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     }
   }
 
+  /** The counter hands the result over: an officer of the reception step's unit confirms it. */
+  async function handOverAtCounter(step: ReturnStep): Promise<Actor> {
+    const counter = Object.values(plan.steps).find((s) => s.kind === 'reception');
+    const assignee = counter && counter.kind === 'reception' ? counter.assignee : undefined;
+    if (!assignee) throw ApplicationFailure.nonRetryable('no reception step names the counter for the hand-over', 'PlanError');
+    const completion = await humanTask(step, assignee, { 'handed-over': 'next' });
+    return completion.actor;
+  }
+
+  /**
+   * Sends the result by post and waits for the post's delivery report. Inside the province a delivery
+   * later than `postalDueMs` after the order is flagged: when the time passes, or when the report says so.
+   */
+  async function deliverByPost(step: ReturnStep): Promise<{ actor: Actor; data: Record<string, unknown> }> {
+    const iteration = (iterations[step.id] ?? 0) + 1;
+    iterations[step.id] = iteration;
+    let order: PostalOrder;
+    try {
+      order = await docs.createPostalOrder({ dossierCode, stepId: step.id, iteration, dueWithinMs: settings.postalDueMs ?? 24 * HOUR });
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'PostalAddressMissingError') {
+        await record('postal-order-impossible', { actor: SYSTEM, stepId: step.id, reason: err.cause.message });
+        return { actor: await handOverAtCounter(step), data: { channel: 'counter', requested: 'postal' } };
+      }
+      throw err;
+    }
+    await record('postal-order-created', { actor: SYSTEM, stepId: step.id,
+      data: { orderId: order.orderId, trackingNo: order.trackingNo, inProvince: order.inProvince, dueAt: order.dueAt } });
+    const arrived = () => postalDeliveries[order.orderId] !== undefined;
+    let late = false;
+    const flagLate = async (reason: string) => {
+      late = true;
+      await docs.flagLateDelivery({ dossierCode, orderId: order.orderId });
+      await record('postal-delivery-late', { actor: SYSTEM, stepId: step.id, reason,
+        data: { orderId: order.orderId, dueAt: order.dueAt } });
+    };
+    if (order.dueAt && !(await waitFor(arrived, msUntil(order.dueAt)))) {
+      await flagLate(`Chưa phát xong kết quả qua bưu chính sau hạn ${order.dueAt}`);
+    }
+    await waitFor(arrived);
+    const delivery = postalDeliveries[order.orderId];
+    unconsumed -= 1;
+    if (!late && order.dueAt && Date.parse(delivery.deliveredAt) > Date.parse(order.dueAt)) {
+      await flagLate(`Phát kết quả qua bưu chính trễ hạn (${delivery.deliveredAt} > ${order.dueAt})`);
+    }
+    return { actor: delivery.actor, data: { channel: 'postal', orderId: order.orderId, deliveredAt: delivery.deliveredAt,
+      receivedBy: delivery.receivedBy, late } };
+  }
+
   async function returnResult(step: ReturnStep): Promise<string | null> {
     await transition(DossierStatus.Processed, lastActor, 'Đã xử lý xong, kết quả chuyển về Bộ phận Một cửa', step.id,
       { finishedAt: now() });
@@ -658,13 +723,14 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const channel = input.returnChannel;
     let actor = SYSTEM;
     if (channel === 'electronic') {
-      await record('result-delivered', { actor: SYSTEM, stepId: step.id, data: { channel } });
+      const pushed = patched('results-to-data-store') ? await docs.pushResultsToDataStore({ dossierCode }) : undefined;
+      await record('result-delivered', { actor: SYSTEM, stepId: step.id, data: { channel, ...pushed } });
+    } else if (channel === 'postal' && patched('postal-return')) {
+      const delivered = await deliverByPost(step);
+      actor = delivered.actor;
+      await record('result-delivered', { actor, stepId: step.id, data: delivered.data });
     } else {
-      const counter = Object.values(plan.steps).find((s) => s.kind === 'reception');
-      const assignee = counter && counter.kind === 'reception' ? counter.assignee : undefined;
-      if (!assignee) throw ApplicationFailure.nonRetryable('no reception step names the counter for the hand-over', 'PlanError');
-      const completion = await humanTask(step, assignee, { 'handed-over': 'next' });
-      actor = completion.actor;
+      actor = await handOverAtCounter(step);
     }
     await transition(DossierStatus.Returned, actor, `Đã trả kết quả (${channel})`, step.id, { returnedAt: now() });
     return step.next;
@@ -715,8 +781,10 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
         return step.next;
       }
       case 'digitize': {
-        const result = await db.digitize({ dossierCode, stepId: step.id, documents: step.documents, actor: lastActor });
-        await record('digitized', { actor: lastActor, stepId: step.id, data: result });
+        // the officer who received the dossier digitizes it (at the counter, the one who took it in)
+        const actor = lastActor.username === SYSTEM.username && input.receivedBy ? input.receivedBy : lastActor;
+        const result = await db.digitize({ dossierCode, stepId: step.id, documents: step.documents, actor });
+        await record('digitized', { actor, stepId: step.id, data: result });
         return step.next;
       }
       case 'payment': {

@@ -22,6 +22,8 @@ export interface DossierSettings {
   apologyLeadMs: number;
   /** continue as new once the history has this many events, at the next safe point */
   historyLimit: number;
+  /** a postal return inside the province is late after this long (default 24 hours) */
+  postalDueMs?: number;
 }
 
 /** What a run hands over to its continuation (continue-as-new), so the dossier goes on unchanged. */
@@ -102,6 +104,18 @@ export interface PaymentConfirmedInput {
 export const paymentConfirmedSignal = defineSignal<[PaymentConfirmedInput]>('paymentConfirmed');
 /** The applicant withdraws the dossier (status 7). */
 export const withdrawSignal = defineSignal<[WithdrawInput]>('withdraw');
+export interface PostalDeliveredInput {
+  /** the postal service's order id */
+  orderId: string;
+  /** ISO instant of the delivery, as the post reports it */
+  deliveredAt: string;
+  receivedBy?: string;
+  /** who confirmed it: the post's callback, or the officer recording its report */
+  actor: Actor;
+}
+
+/** The post has delivered the result (return by post); the dossier ends with status 10. */
+export const postalDeliveredSignal = defineSignal<[PostalDeliveredInput]>('postalDelivered');
 export const getDossierQuery = defineQuery<DossierView>('getDossier');
 /** An officer stops processing (status 8) at any point; answers once the dossier has ended. */
 export const stopDossierUpdate = defineUpdate<DossierView, [StopInput]>('stopDossier');

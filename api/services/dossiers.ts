@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
-import { createHash } from 'node:crypto';
 import { allocateDossierCode } from '../../lib/dossier-codes';
 import { SA } from '../../domain/search-attributes';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../../domain/status';
@@ -22,6 +21,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { Validator } from '../validation';
 import { hopsOf } from './hops';
 import { receiptsOf, settlePayment } from './payments';
+import { withoutDocuments, type DossierDocuments } from './documents';
 import type { ProcedureService } from './procedures';
 
 export interface SubmitDossierBody {
@@ -87,20 +87,8 @@ export interface DossierServiceDeps {
   validator: Validator;
   /** lead times and limits handed to each new dossier's run */
   settings?: Partial<DossierSettings>;
-}
-
-async function insertDocuments(trx: Knex.Transaction, code: string, documents: NonNullable<SubmitDossierBody['documents']>) {
-  for (const d of documents) {
-    if ('reuse' in d) {
-      await trx('dossier_documents').insert({ dossier_code: code, document_code: d.code, reused: true });
-    } else {
-      const content = Buffer.from(d.contentBase64, 'base64');
-      await trx('dossier_documents').insert({
-        dossier_code: code, document_code: d.code, file_name: d.fileName, media_type: d.mediaType ?? null,
-        size: content.length, sha256: createHash('sha256').update(content).digest('hex'), content,
-      });
-    }
-  }
+  /** checks and stores documents (file store, the applicant's data store); without it, documents are refused */
+  documents?: DossierDocuments;
 }
 
 const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
@@ -114,7 +102,7 @@ export const supplementSchema = {
   properties: { documents: submitDossierSchema.properties.documents, note: { type: 'string', maxLength: 2000 } },
 } as const;
 
-export function createDossierService({ db, temporal, taskQueue, procedures, validator, settings }: DossierServiceDeps) {
+export function createDossierService({ db, temporal, taskQueue, procedures, validator, settings, documents: docs = withoutDocuments }: DossierServiceDeps) {
   /** The dossier, if the caller is its applicant (their token) — else 403/404. */
   async function applicantDossier(code: string, principal: Principal | undefined) {
     const row = await db('dossiers').where({ code }).first();
@@ -126,13 +114,16 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
   }
 
   /** Stores uploaded documents of a dossier; returns their codes. */
-  async function storeDocuments(code: string, documents: NonNullable<SubmitDossierBody['documents']>, procedureCode: string, version: number) {
+  async function storeDocuments(code: string, documents: NonNullable<SubmitDossierBody['documents']>, procedureCode: string, version: number,
+    ownerId: string) {
     const { plan } = await procedures.version(procedureCode, version);
     const known = new Set(plan.documents.map((d) => d.code));
     const problems = documents.flatMap((d, i) => (known.has(d.code) ? [] : [{ path: `$.documents[${i}].code`,
       message: `"${d.code}" is not a document of this procedure (${[...known].join(', ')})` }]));
+    const prepared = await docs.prepare(documents, { ownerId, mayReuse: true });
+    problems.push(...prepared.problems);
     if (problems.length) throw new ValidationError('the documents are invalid', problems);
-    await db.transaction((trx) => insertDocuments(trx, code, documents));
+    await db.transaction((trx) => docs.save(trx, code, prepared.items));
     return documents.map((d) => d.code);
   }
 
@@ -161,7 +152,9 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
       (body.documents ?? []).forEach((d, i) => {
         if (!known.has(d.code)) problems.push({ path: `$.documents[${i}].code`, message: `"${d.code}" is not a document of this procedure (${[...known].join(', ')})` });
       });
-      if (problems.length) throw new ValidationError('the dossier is invalid', problems);
+      if (body.returnChannel === 'postal' && !body.applicant.address?.trim()) {
+        problems.push({ path: '$.applicant.address', message: 'is required to return the result by post' });
+      }
 
       let receivedBy: Actor | undefined;
       if (body.channel === 'counter') {
@@ -170,6 +163,11 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
         }
         receivedBy = { username: principal.username, fullName: principal.fullName };
       }
+      const submitted = body.documents ?? [];
+      const mayReuse = submitted.some((d) => 'reuse' in d) && await docs.mayReuse(principal, body.applicant.idNumber, Boolean(receivedBy));
+      const prepared = await docs.prepare(submitted, { ownerId: body.applicant.idNumber, mayReuse });
+      problems.push(...prepared.problems);
+      if (problems.length) throw new ValidationError('the dossier is invalid', problems);
       const now = DateTime.utc();
       const submittedAt = now.toISO() as string;
       const { code } = await db.transaction(async (trx) => {
@@ -185,7 +183,7 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
           actor: receivedBy?.username ?? 'applicant', actor_name: receivedBy?.fullName ?? body.applicant.fullName,
           reason: `Nộp hồ sơ (${body.channel})`, at: submittedAt,
         });
-        await insertDocuments(trx, allocated.code, body.documents ?? []);
+        await docs.save(trx, allocated.code, prepared.items);
         return allocated;
       });
 
@@ -230,7 +228,8 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
         db('dossier_events').where({ dossier_code: code }).orderBy([{ column: 'at' }, { column: 'id' }]),
         db('tasks').where({ dossier_code: code }).orderBy('created_at'),
         db('dossier_documents').where({ dossier_code: code }).select('id', 'document_code', 'file_name', 'media_type', 'size', 'sha256', 'reused',
-          'digitization_code'),
+          'digitization_code', 'digitization_result', 'digitized_by', 'digitized_at', 'metadata')
+          .orderByRaw('digitization_code ASC NULLS LAST, created_at, id'),
         db('payments').where({ dossier_code: code }).orderBy('requested_at'),
       ]);
       return {
@@ -251,7 +250,9 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
         returnedAt: iso(row.returned_at),
         overdue: Boolean(row.appointment_at && !isTerminal(row.status) && new Date(row.appointment_at) < new Date()),
         documents: documents.map((d) => ({ id: d.id, code: d.document_code, fileName: d.file_name, mediaType: d.media_type,
-          size: d.size, sha256: d.sha256, reused: d.reused, digitizationCode: d.digitization_code })),
+          size: d.size, sha256: d.sha256, reused: d.reused, digitizationCode: d.digitization_code, digitizationResult: d.digitization_result,
+          digitizedBy: d.digitized_by, digitizedAt: iso(d.digitized_at), metadata: d.metadata })),
+        lateDelivery: row.late_delivery,
         fees: payments.map((p) => ({ code: p.fee_code, name: p.fee_name, amount: Number(p.amount), collect: p.collect, state: p.state,
           channel: p.channel, receiptNo: p.receipt_no, paidAt: iso(p.paid_at),
           paymentUrl: p.state === 'pending' ? p.payment_url : null })),
@@ -273,7 +274,7 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
       if (row.status !== DossierStatus.SupplementRequested) {
         throw new ConflictError(`dossier ${code} is not waiting for a supplement (status ${row.status})`, 'NotWaitingForSupplementError');
       }
-      const stored = await storeDocuments(code, body.documents ?? [], row.procedure_code, row.procedure_version);
+      const stored = await storeDocuments(code, body.documents ?? [], row.procedure_code, row.procedure_version, row.applicant.idNumber);
       const handle = temporal.workflow.getHandle(code);
       await handle.signal(supplementSignal, { actor: { username: 'applicant', fullName: row.applicant.fullName }, documents: stored, note: body.note });
       const view = await handle.executeUpdate(observeDossierUpdate);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createDb, type Knex } from '../../lib/db';
 import { resolveTestServer } from '../../lib/temporal-cli';
 import { ensureSearchAttributes } from '../../lib/temporal';
-import { installTestRuntime } from './env';
+import { installTestRuntime, testDocuments } from './env';
 import { createWorker } from '../../worker';
 import type { Worker } from '@temporalio/worker';
 
@@ -25,7 +25,7 @@ export async function startTimeSkippingEnv(): Promise<TimeSkippingEnv> {
   const db = createDb(process.env.TEST_DATABASE_URL!);
   const taskQueue = `ts-${randomUUID()}`;
   const worker = await createWorker({ db, connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } });
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, documents: testDocuments(db) });
   const running = worker.run();
   return {
     env, db, taskQueue, worker,

@@ -10,7 +10,7 @@ import { Validator } from '../../api/validation';
 import { createWorker } from '../../worker';
 import { completeTaskUpdate, getDossierQuery, observeDossierUpdate, type Actor } from '../../workflows/messages';
 import { NativeConnection } from '@temporalio/worker';
-import { startTestEnv, type TestEnv } from '../support/env';
+import { startTestEnv, testDocuments, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 
@@ -112,7 +112,7 @@ test('a worker restarted in the middle of a wait changes nothing', async () => {
 
   const connection = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
   const worker = await createWorker({ db: env.db, connection, namespace: 'default', taskQueue: env.taskQueue,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } });
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, documents: testDocuments(env.db) });
   await worker.runUntil(async () => {
     expect(await handle.result()).toEqual({ status: 10 });
     await keepHistory(env.client, 'wait-worker-restart', code);
