@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { partnerSecret, signBody, SIGNATURE_HEADER, type Integrations } from '../lib/integrations';
+import type { DocumentStorage } from '../lib/storage';
 import type { Actor } from '../workflows/messages';
 
 export interface SendHandoffInput {
@@ -43,7 +44,14 @@ const RETRYABLE = new Set([408, 425, 429]);
 const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
 
 /** Handoffs to partner agencies outside the platform. */
-export function createHandoffActivities({ db, integrations }: { db: Knex; integrations?: Integrations }): HandoffActivities {
+export function createHandoffActivities({ db, integrations, storage }: { db: Knex; integrations?: Integrations; storage?: DocumentStorage }):
+  HandoffActivities {
+  /** A document's bytes: from the file store, or from the row for documents stored before it. */
+  async function contentOf(d: { storage_key?: string | null; content?: Buffer | null }): Promise<string | null> {
+    const bytes = d.storage_key && storage ? await storage.get(d.storage_key) : d.content;
+    return bytes ? Buffer.from(bytes).toString('base64') : null;
+  }
+
   return {
     async sendHandoffPackage(input) {
       if (!integrations) throw ApplicationFailure.nonRetryable('the worker has no handoff key configured', 'NotConfiguredError');
@@ -62,8 +70,8 @@ export function createHandoffActivities({ db, integrations }: { db: Knex; integr
         dossier: { code: dossier.code, procedure: { code: dossier.procedure_code, version: dossier.procedure_version, name: dossier.procedure_name },
           agency: dossier.agency_code, submittedAt: iso(dossier.submitted_at), acceptedAt: iso(dossier.accepted_at),
           appointmentAt: iso(dossier.appointment_at), applicant: dossier.applicant, application: dossier.application },
-        documents: documents.map((d) => ({ code: d.document_code, fileName: d.file_name, mediaType: d.media_type, sha256: d.sha256,
-          digitizationCode: d.digitization_code, reused: d.reused, contentBase64: d.content ? Buffer.from(d.content).toString('base64') : null })),
+        documents: await Promise.all(documents.map(async (d) => ({ code: d.document_code, fileName: d.file_name, mediaType: d.media_type,
+          sha256: d.sha256, digitizationCode: d.digitization_code, reused: d.reused, contentBase64: await contentOf(d) }))),
       });
       let res: Response;
       try {
