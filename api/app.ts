@@ -12,12 +12,16 @@ import { idempotency } from './idempotency';
 import { openApiDocument } from './openapi';
 import { adminRouter } from './routes/admin';
 import { calendarRouter } from './routes/calendar';
+import { formsRouter } from './routes/forms';
+import { publicRouter } from './routes/public';
 import { renderDiagram } from './services/diagram';
 import { createDossierService } from './services/dossiers';
+import { createFormService } from './services/forms';
 import { compileOrThrow, createProcedureService } from './services/procedures';
 import { createTaskService } from './services/tasks';
 import { Validator } from './validation';
 import type { DossierSettings } from '../workflows/messages';
+import { DEFAULT_SYSTEM_NAME } from '../lib/config';
 
 export interface AppDeps {
   db: Knex;
@@ -30,6 +34,12 @@ export interface AppDeps {
   loginLimit?: number;
   /** lead times and limits handed to each new dossier's run */
   dossierSettings?: Partial<DossierSettings>;
+  /** the information system's name on forms and QR codes */
+  systemName?: string;
+  /** the base URL the API is reached at (the public lookup's QR links there) */
+  publicUrl?: string;
+  /** public lookups per address per minute */
+  publicLookupLimit?: number;
 }
 
 function pageOf(req: Request) {
@@ -169,6 +179,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', adminRouter({ db, validator }));
   app.use('/api', calendarRouter({ calendar: createCalendarStore(db), validator,
     agencyExists: async (code) => Boolean(await db('agencies').where({ code }).first()) }));
+
+  const forms = createFormService({ db, systemName: deps.systemName ?? DEFAULT_SYSTEM_NAME, publicUrl: deps.publicUrl ?? '' });
+  app.use('/api', formsRouter({ forms }));
+  app.use(publicRouter({ forms, limitPerMinute: deps.publicLookupLimit ?? 30 }));
 
   app.use('/api', (req) => { throw new NotFoundError(`no route ${req.method} ${req.path}`); });
   app.use(errorHandler(log));

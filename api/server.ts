@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl);
   const temporal = await connectClient({ ...config.temporal, address: config.temporal.address });
   const server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: config.jwtSecret,
-    tokenTtl: config.tokenTtl, dossierSettings: config.dossier }, config.api.port);
+    tokenTtl: config.tokenTtl, dossierSettings: config.dossier, systemName: config.forms.systemName, publicUrl: config.api.publicUrl,
+    publicLookupLimit: config.forms.publicLookupLimit }, config.api.port);
   log.info({ port: config.api.port }, 'API listening');
   const stop = () => server.close(() => { void temporal.connection.close(); void db.destroy(); });
   process.once('SIGINT', stop);

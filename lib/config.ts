@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
  * Every environment variable the platform reads, with its default and a one-line description.
  * Parsed once by a composition root (`worker.ts`, `api/server.ts`, `scripts/start.ts`).
  */
+const DEFAULT_SYSTEM_NAME_TEXT = 'Hệ thống thông tin giải quyết thủ tục hành chính';
+
 const variables = {
   DATABASE_URL: { type: 'string', description: 'PostgreSQL connection URL; empty starts the embedded PostgreSQL' },
   EMBEDDED_PG_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 54329, description: 'port of the embedded PostgreSQL' },
@@ -25,6 +27,9 @@ const variables = {
   TOKEN_TTL: { type: 'string', pattern: '^[0-9]+[smhd]$', default: '8h', description: 'lifetime of a login token, e.g. 8h' },
   STEP_WARNING_LEAD_HOURS: { type: 'number', minimum: 0, default: 2, description: 'warn officers this many hours before a step is due' },
   APOLOGY_LEAD_HOURS: { type: 'number', minimum: 0, default: 4, description: 'open the apology task this many hours before a late appointment' },
+  SYSTEM_NAME: { type: 'string', minLength: 1, default: DEFAULT_SYSTEM_NAME_TEXT,
+    description: 'name of the information system, printed on forms and carried by their QR codes' },
+  PUBLIC_LOOKUP_LIMIT: { type: 'integer', minimum: 1, default: 30, description: 'public dossier lookups allowed per address per minute' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
 } as const;
 
@@ -51,7 +56,11 @@ export interface Config {
   tokenTtl: string;
   logLevel: string;
   dossier: { stepWarningLeadMs: number; apologyLeadMs: number };
+  forms: { systemName: string; publicLookupLimit: number };
 }
+
+/** The system name on forms and QR codes when none is configured. */
+export const DEFAULT_SYSTEM_NAME = DEFAULT_SYSTEM_NAME_TEXT;
 
 /** Thrown when the environment does not describe a valid configuration; lists every bad variable. */
 export class ConfigError extends Error {
@@ -102,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtl: v.TOKEN_TTL,
     logLevel: v.LOG_LEVEL,
     dossier: { stepWarningLeadMs: (v.STEP_WARNING_LEAD_HOURS as number) * 3600_000, apologyLeadMs: (v.APOLOGY_LEAD_HOURS as number) * 3600_000 },
+    forms: { systemName: v.SYSTEM_NAME, publicLookupLimit: v.PUBLIC_LOOKUP_LIMIT },
   };
 }
 

@@ -112,7 +112,8 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     });
 
     const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
-      tokenTtl: config.tokenTtl, dossierSettings: config.dossier }, config.api.port);
+      tokenTtl: config.tokenTtl, dossierSettings: config.dossier, systemName: config.forms.systemName, publicUrl: config.api.publicUrl,
+      publicLookupLimit: config.forms.publicLookupLimit }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     return { apiUrl: `http://localhost:${port}`, uiUrl, databaseUrl, temporalAddress, db, temporal, stop };
