@@ -190,7 +190,7 @@ function register(f: RegisterForm): Content[] {
   return [
     { text: f.header.title, bold: true, fontSize: 13, alignment: 'center', margin: [0, 12, 0, 2] },
     { text: f.period, italics: true, alignment: 'center', margin: [0, 0, 0, 8] },
-    { table: { ...TABLE, headerRows: 2, widths: [16, 100, 64, 24, 56, 56, '*', 42, 42, 42, 42, 42, 44], body: [
+    { table: { ...TABLE, headerRows: 2, widths: [14, 104, 60, 22, 56, 56, '*', 46, 46, 46, 46, 46, 44], body: [
       [th('STT', { rowSpan: 2 }), th('Mã hồ sơ', { rowSpan: 2 }), th('Tên thủ tục hành chính', { rowSpan: 2 }),
         th('Số lượng hồ sơ (bộ)', { rowSpan: 2 }), th('Tên cá nhân, tổ chức', { rowSpan: 2 }), th('Địa chỉ, số điện thoại', { rowSpan: 2 }),
         th('Cơ quan, đơn vị giải quyết', { rowSpan: 2 }), th('Ngày, tháng, năm', { colSpan: 5 }), '', '', '', '', th('Ghi chú', { rowSpan: 2 })],
@@ -200,7 +200,7 @@ function register(f: RegisterForm): Content[] {
         { text: String(r.copies), alignment: 'center' as const }, r.applicant, r.contact, r.handlingUnits, r.receivedAt, r.appointmentAt,
         r.transferredAt, r.finishedAt, r.returnedAt, r.note])
         : [[{ text: 'Không có hồ sơ trong kỳ.', italics: true, colSpan: 13 }, '', '', '', '', '', '', '', '', '', '', '', '']]),
-    ] }, layout: NARROW, fontSize: 8 },
+    ] }, layout: NARROW, fontSize: 7.5 },
   ];
 }
 

@@ -259,7 +259,8 @@ function applicantLines(a: FormApplicant): ApplicantLines {
 export function reasonItems(text: string | null | undefined): string[] {
   if (!text?.trim()) return [];
   const parts = text.split(/\r?\n|;/).map((s) => s.replace(/^\s*(?:\d+[.)]|[-•*])\s*/, '').trim()).filter(Boolean);
-  return [...new Map(parts.map((p) => [p.toLocaleLowerCase('vi'), p])).values()];
+  const seen = new Set<string>();
+  return parts.filter((p) => !seen.has(p.toLocaleLowerCase('vi')) && Boolean(seen.add(p.toLocaleLowerCase('vi'))));
 }
 
 function header(kind: FormKind, input: Pick<FormInput, 'agency' | 'counterUnitName' | 'zone'>, at: string, unit: boolean): FormHeader {
@@ -325,7 +326,15 @@ function supplement(input: FormInput, ordinal?: number): SupplementForm {
     .filter((m) => m.name);
   const reason = request.reason ?? task?.comment ?? '';
   const items = listed.length ? listed : reasonItems(reason).map((name) => ({ name, reason: null }));
-  const once = [...new Map(items.map((m) => [m.name.toLocaleLowerCase('vi'), m])).values()];
+  // each item once, as first listed; a reason given on a repeat fills a missing one
+  const byName = new Map<string, { name: string; reason: string | null }>();
+  for (const m of items) {
+    const key = m.name.toLocaleLowerCase('vi');
+    const seen = byName.get(key);
+    if (!seen) byName.set(key, { ...m });
+    else seen.reason ??= m.reason;
+  }
+  const once = [...byName.values()];
   return {
     form: 'supplement-request', header: header('supplement-request', input, request.at, true), code: d.code, landscape: false,
     qrText: qrFor('supplement-request', input, request.at),
