@@ -1,4 +1,6 @@
 /** The OpenAPI 3.1 description of the HTTP API (contract: shared/spec/API.md), served at /api/openapi.json. */
+import { formsPaths, formsSchemas } from './openapi-forms';
+
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ bearer: [] }];
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 },
@@ -50,6 +52,7 @@ export const openApiDocument = {
         type: 'object', required: ['outcome'],
         properties: { outcome: { type: 'string' }, data: { type: 'object' }, comment: { type: 'string' } },
       },
+      ...formsSchemas,
     },
   },
   paths: {
@@ -142,5 +145,6 @@ export const openApiDocument = {
       summary: 'Complete a task; answers after the workflow accepted it, with the dossier\'s new status', security: bearer,
       parameters: [path('id'), idempotencyKey], requestBody: json({ $ref: '#/components/schemas/CompleteTask' }),
       responses: { 200: ok('the dossier after the completion'), 403: error, 409: error, 422: error } } },
+    ...formsPaths,
   },
 };
