@@ -27,10 +27,14 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, Unauthor
 const pdfmake = require('pdfmake') as typeof import('pdfmake');
 const ROBOTO = require('pdfmake/fonts/Roboto') as { Roboto: Record<'normal' | 'bold' | 'italics' | 'bolditalics', string> };
 const FONT_DIR = dirname(ROBOTO.Roboto.normal);
-pdfmake.setFonts(ROBOTO);
-// a form never loads anything from outside: only the bundled fonts, and images given as data URLs
-pdfmake.setUrlAccessPolicy(() => false);
-pdfmake.setLocalAccessPolicy((path) => path.startsWith(FONT_DIR));
+
+/** Fonts and access policies of the (process-wide) pdfmake instance. */
+function configurePdfmake(): void {
+  pdfmake.setFonts(ROBOTO);
+  // a form never loads anything from outside: only the bundled fonts, and images given as data URLs
+  pdfmake.setUrlAccessPolicy(() => false);
+  pdfmake.setLocalAccessPolicy((path) => path.startsWith(FONT_DIR));
+}
 
 const TEMPLATE_DIR = join(__dirname, '..', '..', 'templates', 'forms');
 const TEMPLATE_FILES: Record<AnyForm['form'] | 'public-lookup', string> = {
@@ -82,6 +86,7 @@ export interface FormServiceDeps {
 
 export function createFormService({ db, systemName, publicUrl }: FormServiceDeps) {
   const templates = compileTemplates();
+  configurePdfmake();
 
   async function zoneOf(agencyCode: string): Promise<string> {
     const own = await db('agency_calendars').where({ agency_code: agencyCode }).first('zone');
@@ -96,7 +101,12 @@ export function createFormService({ db, systemName, publicUrl }: FormServiceDeps
 
   /** The units and partner agencies that handled a dossier, in the order they got it. */
   async function handlingPath(codes: string[]): Promise<Map<string, { names: string[]; transferredAt: string | null }>> {
-    const [tasks, handoffs, processing] = await Promise.all([
+    const [received, tasks, handoffs, processing] = await Promise.all([
+      // the unit of the officer who accepted it (a counter dossier has no reception task)
+      db('dossier_events').join('accounts', 'accounts.username', 'dossier_events.actor')
+        .join('units', (j) => j.on('units.agency_code', 'accounts.agency_code').andOn('units.code', 'accounts.unit_code'))
+        .whereIn('dossier_events.dossier_code', codes).andWhere({ 'dossier_events.type': 'status', 'dossier_events.to_status': DossierStatus.Accepted })
+        .select('dossier_events.dossier_code', 'dossier_events.at', 'units.name'),
       db('tasks').join('units', (j) => j.on('units.agency_code', 'tasks.agency_code').andOn('units.code', 'tasks.unit_code'))
         .whereIn('tasks.dossier_code', codes).whereNot('tasks.state', 'cancelled')
         .select('tasks.dossier_code', 'tasks.created_at as at', 'units.name'),
@@ -106,7 +116,7 @@ export function createFormService({ db, systemName, publicUrl }: FormServiceDeps
         .groupBy('dossier_code').select('dossier_code').min({ at: 'at' }),
     ]);
     const path = new Map<string, { names: string[]; transferredAt: string | null }>(codes.map((c) => [c, { names: [], transferredAt: null }]));
-    for (const hop of [...tasks, ...handoffs].sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime())) {
+    for (const hop of [...received, ...tasks, ...handoffs].sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime())) {
       const entry = path.get(hop.dossier_code)!;
       if (!entry.names.includes(hop.name)) entry.names.push(hop.name);
     }

@@ -65,10 +65,11 @@ afterAll(async () => {
   await env?.stop();
 });
 
+/** The dossier's open task at a step, as the dossier view lists it (the shared inboxes hold other tests' tasks too). */
 async function waitForTask(token: string, code: string, stepId: string) {
   for (let i = 0; i < 150; i++) {
-    const inbox = await http.get('/api/tasks?pageSize=200', token);
-    const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
+    const view = await http.get(`/api/dossiers/${code}`, token);
+    const task = view.body.tasks?.find((t: { stepId: string; state: string }) => t.stepId === stepId && (t.state === 'open' || t.state === 'claimed'));
     if (task) return task;
     await new Promise((r) => setTimeout(r, 200));
   }
