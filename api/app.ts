@@ -21,15 +21,19 @@ import { paymentsRouter } from './routes/payments';
 import { notificationsRouter } from './routes/notifications';
 import { syncRouter } from './routes/sync';
 import { documentsRouter } from './routes/documents';
+import { formsRouter } from './routes/forms';
+import { publicRouter } from './routes/public';
 import { renderDiagram } from './services/diagram';
 import { createDocumentService, type DocumentServiceDeps } from './services/documents';
 import { createDossierService } from './services/dossiers';
 import { createPaymentService } from './services/payments';
+import { createFormService } from './services/forms';
 import { compileOrThrow, createProcedureService } from './services/procedures';
 import { createReportService } from './services/reports';
 import { createTaskService } from './services/tasks';
 import { Validator } from './validation';
 import type { DossierSettings } from '../workflows/messages';
+import { DEFAULT_SYSTEM_NAME } from '../lib/config';
 
 export interface AppDeps {
   db: Knex;
@@ -48,6 +52,12 @@ export interface AppDeps {
   integrations?: Integrations;
   /** the file store, the postal service and the upload limits */
   documents: Pick<DocumentServiceDeps, 'storage' | 'postal' | 'limits' | 'postalCallbackSecret'>;
+  /** the information system's name on forms and QR codes */
+  systemName?: string;
+  /** the base URL the API is reached at (the public lookup's QR links there) */
+  publicUrl?: string;
+  /** public lookups per address per minute */
+  publicLookupLimit?: number;
 }
 
 function pageOf(req: Request) {
@@ -200,6 +210,9 @@ export function createApp(deps: AppDeps): express.Express {
     calendarFor: createCalendarStore(db).calendarFor }) }));
   app.use('/api', notificationsRouter({ db, renderer: createTemplateRenderer() }));
   app.use('/api', syncRouter({ db, validator }));
+  const forms = createFormService({ db, systemName: deps.systemName ?? DEFAULT_SYSTEM_NAME, publicUrl: deps.publicUrl ?? '' });
+  app.use('/api', formsRouter({ forms }));
+  app.use(publicRouter({ forms, limitPerMinute: deps.publicLookupLimit ?? 30 }));
 
   app.use('/api', (req) => { throw new NotFoundError(`no route ${req.method} ${req.path}`); });
   app.use(errorHandler(log));

@@ -4,6 +4,7 @@ import { paymentAndHandoffPaths } from './openapi-payments';
 import { reportPaths, reportSchemas } from './openapi-reports';
 import { deliveryPaths } from './openapi-delivery';
 import { documentPaths, documentSchemas } from './openapi-documents';
+import { formsPaths, formsSchemas } from './openapi-forms';
 
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ bearer: [] }];
@@ -58,6 +59,7 @@ export const openApiDocument = {
         properties: { outcome: { type: 'string' }, data: { type: 'object' }, comment: { type: 'string' } },
       },
       ...reportSchemas,
+      ...formsSchemas,
     },
   },
   paths: {
@@ -154,5 +156,6 @@ export const openApiDocument = {
     ...paymentAndHandoffPaths,
     ...deliveryPaths,
     ...documentPaths,
+    ...formsPaths,
   },
 };

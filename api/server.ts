@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: config.jwtSecret,
     tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs }, integrations: resolveIntegrations(config),
     documents: { storage: createFileStorage(join(config.dataDir, 'documents')), postal: createLocalPostalService(db), limits: config.documents,
-      postalCallbackSecret: config.postal.callbackSecret } },
+      postalCallbackSecret: config.postal.callbackSecret },
+    systemName: config.forms.systemName, publicUrl: config.api.publicUrl, publicLookupLimit: config.forms.publicLookupLimit },
   config.api.port);
   log.info({ port: config.api.port }, 'API listening');
   const stop = () => server.close(() => { void temporal.connection.close(); void db.destroy(); });

@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
  * Every environment variable the platform reads, with its default and a one-line description.
  * Parsed once by a composition root (`worker.ts`, `api/server.ts`, `scripts/start.ts`).
  */
+const DEFAULT_SYSTEM_NAME_TEXT = 'Hệ thống thông tin giải quyết thủ tục hành chính';
+
 const variables = {
   DATABASE_URL: { type: 'string', description: 'PostgreSQL connection URL; empty starts the embedded PostgreSQL' },
   EMBEDDED_PG_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 54329, description: 'port of the embedded PostgreSQL' },
@@ -45,6 +47,9 @@ const variables = {
   PROVINCE_NAME: { type: 'string', minLength: 1, default: 'An Giang', description: 'the province served: postal returns to addresses naming it are due within POSTAL_DUE_HOURS' },
   POSTAL_CALLBACK_SECRET: { type: 'string', minLength: 32, description: 'secret the postal service signs delivery callbacks with (HMAC-SHA256); empty: officers record deliveries' },
   POSTAL_DUE_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24, description: 'hours a postal return inside the province may take before it is flagged late' },
+  SYSTEM_NAME: { type: 'string', minLength: 1, default: DEFAULT_SYSTEM_NAME_TEXT,
+    description: 'name of the information system, printed on forms and carried by their QR codes' },
+  PUBLIC_LOOKUP_LIMIT: { type: 'integer', minimum: 1, default: 30, description: 'public dossier lookups allowed per address per minute' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
 } as const;
 
@@ -84,7 +89,11 @@ export interface Config {
   };
   documents: { maxBytes: number; mediaTypes: string[] };
   postal: { provinceName: string; dueMs: number; callbackSecret?: string };
+  forms: { systemName: string; publicLookupLimit: number };
 }
+
+/** The system name on forms and QR codes when none is configured. */
+export const DEFAULT_SYSTEM_NAME = DEFAULT_SYSTEM_NAME_TEXT;
 
 /** Thrown when the environment does not describe a valid configuration; lists every bad variable. */
 export class ConfigError extends Error {
@@ -144,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     documents: { maxBytes: Math.round((v.DOCUMENT_MAX_MB as number) * 1024 * 1024), mediaTypes: (v.DOCUMENT_MEDIA_TYPES as string).split(',') },
     postal: { provinceName: v.PROVINCE_NAME, dueMs: (v.POSTAL_DUE_HOURS as number) * 3600_000, callbackSecret: v.POSTAL_CALLBACK_SECRET },
+    forms: { systemName: v.SYSTEM_NAME, publicLookupLimit: v.PUBLIC_LOOKUP_LIMIT },
   };
 }
 

@@ -11,7 +11,9 @@ import { codeRuleFor } from '../domain/dossier-code';
 export async function allocateDossierCode(trx: Knex.Transaction, agencyCode: string, at: DateTime): Promise<{ code: string; rule: string }> {
   const agency = await trx('agencies').where({ code: agencyCode }).first();
   if (!agency) throw new Error(`agency ${agencyCode} is not in the registry`);
-  const localDate = at.setZone(DEFAULT_CALENDAR.zone).toISODate() as string;
+  // the reception day is the agency's own local day (its office hours may name another zone)
+  const own = await trx('agency_calendars').where({ agency_code: agencyCode }).first('zone');
+  const localDate = at.setZone(own?.zone ?? DEFAULT_CALENDAR.zone).toISODate() as string;
   const rule = codeRuleFor(localDate);
   const key = `${rule.id}|${rule.sequenceKey(agency.national_code, localDate)}`;
   const { rows } = await trx.raw(

@@ -130,7 +130,8 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     await ensureReconciliationSchedule(temporal, { taskQueue: config.temporal.taskQueue, cron: config.integrations.reconciliationCron });
     const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
       tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs }, metrics, integrations,
-      documents: { storage, postal, limits: config.documents, postalCallbackSecret: config.postal.callbackSecret } }, config.api.port);
+      documents: { storage, postal, limits: config.documents, postalCallbackSecret: config.postal.callbackSecret },
+      systemName: config.forms.systemName, publicUrl: config.api.publicUrl, publicLookupLimit: config.forms.publicLookupLimit }, config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     const dispatchers = await startDispatchers(config, { db, log, apiUrl: `http://127.0.0.1:${port}` });
