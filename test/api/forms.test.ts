@@ -12,7 +12,7 @@ import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
 import { parseQrText } from '../../domain/qr';
 import { createLogger } from '../../lib/logger';
-import { DEMO_PASSWORD, JWT_SECRET, startTestEnv, type TestEnv } from '../support/env';
+import { DEMO_PASSWORD, JWT_SECRET, startTestEnv, type TestEnv, testDocuments, TEST_DOCUMENT_LIMITS } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { pdfText, qrOfHtml, visibleText } from '../support/forms';
 import { httpClient, type HttpClient } from '../support/http';
@@ -52,7 +52,8 @@ beforeAll(async () => {
   // the apology task opens as soon as less than two hours are left before the appointment
   const app = createApp({ db: env.db, temporal: env.client, taskQueue: env.taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
     log: createLogger('silent'), loginLimit: 1000, systemName: SYSTEM, publicUrl: 'https://motcua.example.vn',
-    dossierSettings: { apologyLeadMs: 2 * 3600_000 } });
+    dossierSettings: { apologyLeadMs: 2 * 3600_000 },
+    documents: { ...testDocuments(env.db), limits: TEST_DOCUMENT_LIMITS } });
   server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   http = httpClient(baseUrl);
@@ -118,7 +119,7 @@ describe('a birth registration from submission to return', () => {
         address: 'Số 12 đường Trần Hưng Đạo, phường Mỹ Bình' },
       documents: [
         { code: 'TO-KHAI', fileName: 'to-khai.pdf', contentBase64: Buffer.from('%PDF-1.4 tờ khai').toString('base64') },
-        { code: 'GIAY-CHUNG-SINH', reuse: true },
+        { code: 'GIAY-CHUNG-SINH', fileName: 'giay-chung-sinh.pdf', contentBase64: Buffer.from('%PDF-1.4 giấy chứng sinh').toString('base64') },
       ],
     });
     idNumber = submission.applicant.idNumber;
@@ -152,7 +153,7 @@ describe('a birth registration from submission to return', () => {
     expect(form.text).toContain('Số 12 đường Trần Hưng Đạo, phường Mỹ Bình');
     expect(form.text).toContain('Nội dung yêu cầu giải quyết: Đăng ký khai sinh');
     expect(form.text).toContain('1 Tờ khai đăng ký khai sinh (theo mẫu) Bản điện tử');
-    expect(form.text).toContain('2 Giấy chứng sinh (hoặc văn bản của người làm chứng xác nhận việc sinh) Tái sử dụng dữ liệu điện tử');
+    expect(form.text).toContain('2 Giấy chứng sinh (hoặc văn bản của người làm chứng xác nhận việc sinh) Bản điện tử giay-chung-sinh.pdf');
     expect(form.text).toContain('Thời gian giải quyết hồ sơ theo quy định là: 1 ngày làm việc');
     expect(form.text).toContain(`Thời gian nhận hồ sơ: ${vnDateTime(dossier.acceptedAt)}`);
     expect(form.text).toContain(`Thời gian trả kết quả giải quyết hồ sơ: ${vnDateTime(accepted.appointmentAt)}`);

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { createApp, type AppDeps } from '../../api/app';
 import { publishSamples } from '../../api/services/seed';
 import { createLogger } from '../../lib/logger';
-import { DEMO_PASSWORD, JWT_SECRET, startTestEnv, type TestEnv } from '../support/env';
+import { DEMO_PASSWORD, JWT_SECRET, startTestEnv, type TestEnv, testDocuments, TEST_DOCUMENT_LIMITS } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { decodeQrDataUrl } from '../support/forms';
 import { httpClient, type HttpClient } from '../support/http';
@@ -20,7 +20,8 @@ let binh: string;
 
 async function serve(extra: Partial<AppDeps>): Promise<string> {
   const app = createApp({ db: env.db, temporal: env.client, taskQueue: env.taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
-    log: createLogger('silent'), loginLimit: 1000, publicUrl: 'https://motcua.example.vn', ...extra });
+    log: createLogger('silent'), loginLimit: 1000, publicUrl: 'https://motcua.example.vn', ...extra,
+    documents: { ...testDocuments(env.db), limits: TEST_DOCUMENT_LIMITS }, ...extra });
   const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   servers.push(server);
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -61,7 +62,7 @@ const PERSONAL = [applicant.idNumber, applicant.email, applicant.phone, applican
 
 test('an accepted dossier shows exactly the listed fields, and nothing personal beyond the name', async () => {
   const { body } = await http.post('/api/dossiers', birthRegistration({ applicant,
-    documents: [{ code: 'TO-KHAI', fileName: 'to-khai.pdf', contentBase64: Buffer.from('tờ khai').toString('base64') }] }));
+    documents: [{ code: 'TO-KHAI', fileName: 'to-khai.pdf', contentBase64: Buffer.from('%PDF-1.4 tờ khai').toString('base64') }] }));
   const accepted = await complete(lan, body.code, 'receive', { outcome: 'accept' });
   await complete(binh, body.code, 'review', { outcome: 'approve', data: { documentsComplete: true } });
 
