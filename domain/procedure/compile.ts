@@ -72,6 +72,40 @@ function checkSchema(schema: unknown, path: string, problems: Problem[]) {
   }
 }
 
+/** The operations json-logic-js knows; anything else fails when the decision runs. */
+const LOGIC_OPERATIONS = new Set(['==', '===', '!=', '!==', '>', '>=', '<', '<=', '!!', '!', '%', 'log', 'in', 'cat', 'substr', '+', '*',
+  '-', '/', 'min', 'max', 'merge', 'var', 'missing', 'missing_some', 'if', '?:', 'and', 'or', 'filter', 'map', 'reduce', 'all', 'none',
+  'some']);
+/** Operations whose later arguments read each array item, not the dossier's data. */
+const ITEM_SCOPED = new Set(['filter', 'map', 'reduce', 'all', 'none', 'some']);
+
+/**
+ * A decision's JSON Logic: every operation must exist, and every `var` must read the dossier's data,
+ * `application.…` or `steps.<a step id>.…`, so a typo is caught at publish time, not by a dossier.
+ */
+function logicProblems(expr: unknown, path: string, stepIds: Set<string>, itemScope = false): Problem[] {
+  if (Array.isArray(expr)) return expr.flatMap((e, i) => logicProblems(e, `${path}[${i}]`, stepIds, itemScope));
+  if (!expr || typeof expr !== 'object') return [];
+  const keys = Object.keys(expr);
+  if (keys.length !== 1) return [{ path, message: `a JSON Logic operation has exactly one key (the operator), not ${keys.length}` }];
+  const op = keys[0];
+  const args = (expr as Record<string, unknown>)[op];
+  const at = /^[A-Za-z_$][\w$]*$/.test(op) ? `${path}.${op}` : `${path}['${op}']`;
+  if (!LOGIC_OPERATIONS.has(op)) return [{ path: at, message: `"${op}" is not a JSON Logic operation` }];
+  if (op === 'var') {
+    const name = Array.isArray(args) ? args[0] : args;
+    if (itemScope || typeof name !== 'string' || name === '') return [];
+    const [root, stepId] = name.split('.');
+    if (root !== 'application' && root !== 'steps') {
+      return [{ path: at, message: `reads "${name}": the data is "application.…" (the applicant's form) or "steps.<step id>.…"` }];
+    }
+    if (root === 'steps' && stepId && !stepIds.has(stepId)) return [{ path: at, message: `reads "${name}", but "${stepId}" is not a step` }];
+    return [];
+  }
+  const list = Array.isArray(args) ? args : [args];
+  return list.flatMap((a, i) => logicProblems(a, Array.isArray(args) ? `${at}[${i}]` : at, stepIds, itemScope || (ITEM_SCOPED.has(op) && i > 0)));
+}
+
 /** Where the flow goes from a step: its successors within its own list, or `null` for "ends here". */
 function successors(step: PlanStep): (string | null)[] {
   switch (step.kind) {
@@ -208,6 +242,9 @@ export function compile(definition: unknown, ctx: CompileContext): { ok: true; p
   const documentCodes = new Set<string>((def.documents ?? []).map((d: { code: string }) => d.code));
   const paths: Record<string, string> = {};
   if (def.applicationForm) checkSchema(def.applicationForm, '$.applicationForm', problems);
+  const allStepIds = new Set<string>();
+  const gatherIds = (raw: RawStep[]) => raw.forEach((s) => { allStepIds.add(s.id); s.branches?.forEach((b: { steps: RawStep[] }) => gatherIds(b.steps)); });
+  gatherIds(def.steps);
 
   /** Kind-specific fields and every reference a step makes to the registry and the definition. */
   function checkStep(s: RawStep, p: string) {
@@ -245,6 +282,7 @@ export function compile(definition: unknown, ctx: CompileContext): { ok: true; p
         need('otherwise');
         (s.cases ?? []).forEach((c: { when: unknown }, j: number) => {
           if (!c.when || typeof c.when !== 'object' || Array.isArray(c.when)) problems.push({ path: `${p}.cases[${j}].when`, message: 'must be a JSON Logic expression (an object such as {"==": [{"var": "application.x"}, 1]})' });
+          else problems.push(...logicProblems(c.when, `${p}.cases[${j}].when`, allStepIds));
         });
         break;
       case 'wait':
