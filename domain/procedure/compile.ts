@@ -230,9 +230,47 @@ function flowProblems(plan: Plan, paths: Record<string, string>): Problem[] {
   return problems;
 }
 
+/** Whether a problem at `inner` is inside the value a problem at `outer` is about. */
+const covers = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+
+/**
+ * Compiles a definition into the plan the interpreter runs, or reports every problem at once: schema
+ * violations, and the registry, reference and flow checks. When the schema fails, the reference checks
+ * still run on what can be read, and their problems are added unless they sit inside a value the
+ * schema already faulted; the flow checks (reachability, endless paths, fees, deadlines) need a
+ * well-formed definition and wait for the schema's problems to be fixed.
+ */
 export function compile(definition: unknown, ctx: CompileContext): { ok: true; plan: Plan } | { ok: false; problems: Problem[] } {
-  if (!validate(definition)) return { ok: false, problems: schemaProblems(validate.errors ?? []) };
+  if (!validate(definition)) {
+    const schema = schemaProblems(validate.errors ?? []);
+    let references: Problem[] = [];
+    if (definition && typeof definition === 'object' && Array.isArray((definition as { steps?: unknown }).steps)) {
+      try {
+        references = checkReferences(definition as Record<string, any>, ctx).problems;
+      } catch {
+        // too malformed to read further: the schema's problems say why
+      }
+    }
+    const extra = references.filter((r) => !schema.some((p) => covers(p.path, r.path) || covers(r.path, p.path)));
+    return { ok: false, problems: [...schema, ...extra] };
+  }
   const def = definition as Record<string, any>;
+  const { problems, steps, paths } = checkReferences(def, ctx);
+  if (problems.length) return { ok: false, problems };
+  const plan: Plan = {
+    planFormat: 1, code: def.code, version: def.version, hash: createHash('sha256').update(canonical(definition)).digest('hex'),
+    name: def.name, sector: def.sector, agency: def.agency, serviceLevel: def.serviceLevel ?? 'full-online', deadline: def.deadline,
+    fees: def.fees ?? [], documents: def.documents ?? [], applicationForm: def.applicationForm,
+    returnChannels: def.returnChannels ?? ['electronic', 'counter'], start: def.steps[0].id, steps,
+  };
+  problems.push(...flowProblems(plan, paths));
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, plan };
+}
+
+/** Every reference a definition makes, to the registry and to its own steps, fees and documents; and the plan's steps. */
+function checkReferences(def: Record<string, any>, ctx: CompileContext): { problems: Problem[]; steps: Record<string, PlanStep>;
+  paths: Record<string, string> } {
   const problems: Problem[] = [];
   const steps: Record<string, PlanStep> = {};
   const agency = ctx.agencies.find((a) => a.code === def.agency);
@@ -336,14 +374,5 @@ export function compile(definition: unknown, ctx: CompileContext): { ok: true; p
       ref(s.otherwise, 'otherwise');
     });
   }
-  if (problems.length) return { ok: false, problems };
-  const plan: Plan = {
-    planFormat: 1, code: def.code, version: def.version, hash: createHash('sha256').update(canonical(definition)).digest('hex'),
-    name: def.name, sector: def.sector, agency: def.agency, serviceLevel: def.serviceLevel ?? 'full-online', deadline: def.deadline,
-    fees: def.fees ?? [], documents: def.documents ?? [], applicationForm: def.applicationForm,
-    returnChannels: def.returnChannels ?? ['electronic', 'counter'], start: def.steps[0].id, steps,
-  };
-  problems.push(...flowProblems(plan, paths));
-  if (problems.length) return { ok: false, problems };
-  return { ok: true, plan };
+  return { problems, steps, paths };
 }

@@ -5,7 +5,8 @@
  * procedures published on the platform) run to their own end. The land procedure's public posting
  * (a 15-day wait) runs on the time-skipping server in test/workflow/sample-posting.test.ts.
  */
-import { publishSamples } from '../../api/services/seed';
+import { readFileSync } from 'node:fs';
+import { publishSamples, sampleProcedureFiles } from '../../api/services/seed';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration, sampleBirthApplication } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
@@ -212,4 +213,23 @@ test('2.000986 joint birth – residence – health insurance: both partner doss
   expect((await row(residence)).application).toMatchObject({ child: { fullName: application.child.fullName } });
   expect(await env.db('notifications').where({ dossier_code: insurance, template: 'result-ready' })).not.toEqual([]);
   expect(await eventTypes(code)).toEqual(expect.arrayContaining(['digitized', 'handoff-sent', 'handoff-returned', 'notified']));
+});
+
+test('every sample has a diagram a person can read: each step, who does it, and the decisions in words', async () => {
+  const svgText = (s: string) => s.replace(/&/g, '&amp;').replace(/-/g, '&#45;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  for (const file of sampleProcedureFiles()) {
+    const definition = JSON.parse(readFileSync(file, 'utf8'));
+    const res = await fetch(`${env.apiUrl}/api/procedures/${definition.code}/versions/${definition.version}/diagram`);
+    expect(res.status).toBe(200);
+    const svg = await res.text();
+    const walk = (steps: { name?: string; assignee?: { unit: string; role: string }; branches?: { steps: [] }[] }[]): void => steps.forEach((s) => {
+      if (s.name) expect(svg).toContain(svgText(s.name));
+      if (s.assignee) expect(svg).toContain(svgText(`${s.assignee.unit} / ${s.assignee.role}`));
+      s.branches?.forEach((b) => walk(b.steps));
+    });
+    walk(definition.steps);
+  }
+  const permit = await (await fetch(`${env.apiUrl}/api/procedures/1.009994/versions/1/diagram`)).text();
+  expect(permit).toContain('construction.floors ≥ 7 hoặc construction.height ≥ 25');
+  expect(permit).toContain('hạn: 7 ngày làm việc');
 });

@@ -145,6 +145,19 @@ test('one schema mistake gives one problem, not a cascade', () => {
   expect(problemsOf((d) => { d.steps[1].kind = 'teleport'; })).toHaveLength(1);
 });
 
+test('schema violations and reference problems are reported together, without echoes', () => {
+  const problems = problemsOf((d) => {
+    d.deadline = { weeks: 1 };
+    d.steps[0].next = 'nowhere';
+    d.steps[1].assignee.role = 'janitor';
+    delete d.steps[2].outcomes;
+    d.steps[2].form = { type: 'objekt' };
+  });
+  expect(problems.map((p) => p.path).sort()).toEqual(['$.deadline', '$.steps[0].next', '$.steps[1].assignee.role', '$.steps[2].form',
+    '$.steps[2].outcomes']);
+  expect(problems.find((p) => p.path === '$.steps[2].outcomes')?.message).toBe('is required');
+});
+
 test('several mistakes are all reported at once', () => {
   const problems = problemsOf((d) => {
     d.steps[1].assignee.unit = 'KE-TOAN';
