@@ -43,11 +43,13 @@ function readDefinition(file: string): { definition: unknown } | { problem: Prob
 /** The registry shipped in seeds/, and the sample procedures as known partner procedures. */
 function offlineContext(): CompileContext {
   const registry = readSeed<OrgRegistry>('org-registry.json');
+  const samples = sampleProcedureFiles().map((f) => JSON.parse(readFileSync(f, 'utf8')) as { code: string; agency: string });
   return {
     agencies: registry.agencies.map((a) => ({ code: a.code, units: a.units.map((u) => u.code) })),
     roles: registry.roles.map((r) => r.code),
     templates: [...NOTIFICATION_TEMPLATES],
-    procedures: sampleProcedureFiles().map((f) => (JSON.parse(readFileSync(f, 'utf8')) as { code: string }).code),
+    procedures: samples.map((s) => s.code),
+    procedureAgencies: Object.fromEntries(samples.map((s) => [s.code, s.agency])),
   };
 }
 

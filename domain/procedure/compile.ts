@@ -309,6 +309,10 @@ function checkReferences(def: Record<string, any>, ctx: CompileContext): { probl
         need('to');
         if (Boolean(s.procedure) === Boolean(s.endpoint)) problems.push({ path: p, message: 'a handoff names exactly one of "procedure" (on this platform) or "endpoint" (an external partner)' });
         if (s.procedure && !ctx.procedures.includes(s.procedure)) problems.push({ path: `${p}.procedure`, message: `partner procedure "${s.procedure}" is not published on this platform` });
+        const owner = s.procedure ? ctx.procedureAgencies?.[s.procedure] : undefined;
+        if (owner && s.to?.agency && owner !== s.to.agency) {
+          problems.push({ path: `${p}.to.agency`, message: `partner procedure "${s.procedure}" belongs to ${owner}, not ${s.to.agency}` });
+        }
         if (s.procedure === def.code) problems.push({ path: `${p}.procedure`, message: 'a procedure cannot hand off to itself' });
         const target = s.to?.agency;
         if (target && !ctx.agencies.some((a) => a.code === target)) problems.push({ path: `${p}.to.agency`, message: `agency "${target}" is not in the registry` });

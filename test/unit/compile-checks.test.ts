@@ -11,6 +11,7 @@ const ctx: CompileContext = {
   roles: ['one-stop-officer', 'specialist', 'leader'],
   templates: [...NOTIFICATION_TEMPLATES],
   procedures: ['1.001193', '2.000001'],
+  procedureAgencies: { '1.001193': 'UBND-XA-MY-BINH', '2.000001': 'CA-XA' },
 };
 
 const sample = () => JSON.parse(readFileSync(join(__dirname, '..', '..', 'procedures', '1.001193-dang-ky-khai-sinh.json'), 'utf8'));
@@ -90,6 +91,8 @@ test.each([
     '$.steps[2].branches[0].steps[0]', 'exactly one of "procedure"'],
   ['a handoff that does not say what "refused" does', (d: any) => { withPartners(d); d.steps[2].branches[0].steps[0].outcomes = { done: {} }; },
     '$.steps[2].branches[0].steps[0].outcomes.refused', 'must say what "refused" does'],
+  ['a handoff to an agency that does not own the partner procedure', (d: any) => { withPartners(d); d.steps[2].branches[0].steps[0].to.agency = 'UBND-XA-MY-BINH'; },
+    '$.steps[2].branches[0].steps[0].to.agency', 'partner procedure "2.000001" belongs to CA-XA, not UBND-XA-MY-BINH'],
   ['a handoff to its own procedure', (d: any) => { withPartners(d); d.steps[2].branches[0].steps[0].procedure = '1.001193'; },
     '$.steps[2].branches[0].steps[0].procedure', 'cannot hand off to itself'],
   ['a duplicate id inside a branch', (d: any) => { withPartners(d); d.steps[2].branches[1].steps[0].id = 'review'; },
@@ -171,11 +174,13 @@ test('several mistakes are all reported at once', () => {
 /** The shipped registry (seeds/) and the samples as the published procedures, as on a fresh platform. */
 function shippedContext(): CompileContext {
   const registry = readSeed<OrgRegistry>('org-registry.json');
+  const samples = sampleProcedureFiles().map((f) => JSON.parse(readFileSync(f, 'utf8')));
   return {
     agencies: registry.agencies.map((a) => ({ code: a.code, units: a.units.map((u) => u.code) })),
     roles: registry.roles.map((r) => r.code),
     templates: [...NOTIFICATION_TEMPLATES],
-    procedures: sampleProcedureFiles().map((f) => JSON.parse(readFileSync(f, 'utf8')).code),
+    procedures: samples.map((s) => s.code),
+    procedureAgencies: Object.fromEntries(samples.map((s) => [s.code, s.agency])),
   };
 }
 
