@@ -120,6 +120,21 @@ test('publishing a new version while a dossier of the old one runs leaves it on 
   expect(live).toMatchObject({ version: 2, state: 'published' });
 });
 
+test('the database itself refuses to change a stored version or to delete a published one', async () => {
+  const own = `I.${Date.now()}`;
+  await http.post('/api/procedures', { ...sample(), code: own }, designer);
+  const versions = () => env.db('procedure_versions').where({ code: own, version: 1 });
+  await expect(versions().update({ name: 'Sửa lén' })).rejects.toThrow(`procedure ${own} version 1 is immutable`);
+  await expect(versions().update({ definition: JSON.stringify({ ...sample(), code: own, name: 'Sửa lén' }) })).rejects.toThrow('is immutable');
+  await http.post(`/api/procedures/${own}/versions/1/publish`, {}, designer);
+  await expect(versions().update({ state: 'draft' })).rejects.toThrow('cannot become a draft again');
+  await expect(versions().delete()).rejects.toThrow('cannot be deleted');
+  expect((await versions().first()).name).toBe('Đăng ký khai sinh');
+  // a draft may still be thrown away
+  await http.post('/api/procedures', { ...sample(), code: own, version: 2 }, designer);
+  expect(await env.db('procedure_versions').where({ code: own, version: 2 }).delete()).toBe(1);
+});
+
 test('a diagram of each version is served as SVG', async () => {
   const res = await fetch(`${env.apiUrl}/api/procedures/${code}/versions/1/diagram`);
   expect(res.status).toBe(200);
