@@ -84,10 +84,12 @@ async function main() {
   const demo = readSeed<DemoAccounts>('demo-accounts.json');
   await seedAccounts(db, demo);
   await publishSamples(db);
-  // publishing never talks to Temporal: a lazy connection that is never used
+  // publishing never talks to Temporal (a lazy connection, never used), nor to the file store, payments or
+  // notifications: the app gets only what the procedure routes need, whatever else it is wired with
   const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const app = createApp({ db, temporal, taskQueue: 'bench', jwtSecret: 'bench-secret-bench-secret-bench-secret-0000',
-    tokenTtl: '1h', log: createLogger('silent') });
+  const deps = { db, temporal, taskQueue: 'bench', jwtSecret: 'bench-secret-bench-secret-bench-secret-0000', tokenTtl: '1h',
+    log: createLogger('silent'), documents: {} };
+  const app = createApp(deps as unknown as Parameters<typeof createApp>[0]);
   const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const api = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },

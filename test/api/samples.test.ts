@@ -111,8 +111,8 @@ test('1.001612 household business registration: fee at reception, digitized, not
   expect(await eventTypes(code)).toEqual(expect.arrayContaining(['digitized', 'notified']));
   const documents = await env.db('dossier_documents').where({ dossier_code: code });
   expect(documents.map((d) => d.digitization_code)).toEqual([`${code}-TP01`]);
-  const told = await env.db('notifications').where({ dossier_code: code, template: 'result-ready' }).pluck('channel');
-  expect(told.sort()).toEqual(['email', 'in-app', 'sms']);
+  const told = await env.db('notifications').where({ dossier_code: code, template: 'result-ready', recipient_kind: 'unit-role' });
+  expect(told.map((n) => [n.recipient, n.channel])).toEqual([['UBND-XA-MY-BINH/MOT-CUA/one-stop-officer', 'in-app']]);
 });
 
 test('1.009994 construction permit: parallel appraisals, a fire-safety opinion from the provincial police, fee before the permit', async () => {
@@ -211,8 +211,14 @@ test('2.000986 joint birth – residence – health insurance: both partner doss
     ['residence', 'CA-PHUONG-MY-BINH', residence, 'done'],
   ]);
   expect((await row(residence)).application).toMatchObject({ child: { fullName: application.child.fullName } });
-  expect(await env.db('notifications').where({ dossier_code: insurance, template: 'result-ready' })).not.toEqual([]);
-  expect(await eventTypes(code)).toEqual(expect.arrayContaining(['digitized', 'handoff-sent', 'handoff-returned', 'notified']));
+  const counter = await env.db('notifications').where({ dossier_code: insurance, template: 'result-ready', recipient_kind: 'unit-role' });
+  expect(counter.map((n) => n.recipient)).toEqual(['BHXH-CS-LONG-XUYEN/MOT-CUA/one-stop-officer']);
+  // the parents hear that the dossier went to the police and social insurance, before the partners answer
+  const types = await eventTypes(code);
+  expect(types).toEqual(expect.arrayContaining(['digitized', 'handoff-sent', 'handoff-returned', 'notified']));
+  expect(types.indexOf('notified')).toBeLessThan(types.indexOf('handoff-sent'));
+  const told = await env.db('notifications').where({ dossier_code: code, template: 'handoff-started', recipient_kind: 'applicant' }).pluck('channel');
+  expect(told).toEqual(expect.arrayContaining(['in-app']));
 });
 
 test('every sample has a diagram a person can read: each step, who does it, and the decisions in words', async () => {
