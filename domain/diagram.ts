@@ -31,6 +31,27 @@ export function describeDuration(d: Duration): string {
   return d.iso;
 }
 
+const COMPARISONS: Record<string, string> = { '==': '=', '===': '=', '!=': '≠', '!==': '≠', '>': '>', '>=': '≥', '<': '<', '<=': '≤', in: '∈' };
+
+/** A decision's JSON Logic as a person reads it, e.g. `construction.floors ≥ 7 hoặc construction.height ≥ 25`. */
+export function describeLogic(expr: unknown): string {
+  if (expr === null || typeof expr !== 'object') return typeof expr === 'string' ? `"${expr}"` : String(expr);
+  if (Array.isArray(expr)) return `[${expr.map(describeLogic).join(', ')}]`;
+  const [op, ...rest] = Object.keys(expr);
+  if (!op || rest.length) return JSON.stringify(expr);
+  const raw = (expr as Record<string, unknown>)[op];
+  const args = Array.isArray(raw) ? raw : [raw];
+  if (op === 'var') return String(args[0] ?? '').replace(/^application\./, '');
+  if (COMPARISONS[op] && args.length === 2) return `${describeLogic(args[0])} ${COMPARISONS[op]} ${describeLogic(args[1])}`;
+  if (op === '!!' && args.length === 1) return `có ${describeLogic(args[0])}`;
+  if (op === '!' && args.length === 1) return `không có ${describeLogic(args[0])}`;
+  if (op === 'and' || op === 'or') return args.map((a) => {
+    const text = describeLogic(a);
+    return typeof a === 'object' && a && ['and', 'or'].includes(Object.keys(a)[0]) ? `(${text})` : text;
+  }).join(op === 'and' ? ' và ' : ' hoặc ');
+  return JSON.stringify(expr);
+}
+
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const id = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 
@@ -105,7 +126,7 @@ export function planToDot(plan: Plan): string {
           outcomeEdges(step, step.outcomes, step.next ?? after);
           break;
         case 'decision':
-          step.cases.forEach((c) => edge(step.id, follow(c.next), { label: shorten(JSON.stringify(c.when)) }));
+          step.cases.forEach((c) => edge(step.id, follow(c.next), { label: shorten(describeLogic(c.when), 64) }));
           edge(step.id, follow(step.otherwise), { label: 'ngược lại', style: 'dashed' });
           break;
         case 'parallel': {

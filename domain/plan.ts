@@ -145,4 +145,6 @@ export interface CompileContext {
   templates: string[];
   /** procedure codes published on this platform (for `handoff.procedure`) */
   procedures: string[];
+  /** the owning agency of each published procedure, when known: a handoff's `to.agency` must be it */
+  procedureAgencies?: Record<string, string>;
 }

@@ -4,10 +4,11 @@
  *   npm run procedure -- validate FILE...            check files offline against the shipped registry (exit 1 on problems)
  *   npm run procedure -- validate FILE --api URL     check against a running platform's registry
  *   npm run procedure -- publish FILE --api URL --user NAME [--password P]   upload and publish (password also from PROCEDURE_PASSWORD)
- *   npm run procedure -- diagram FILE [--out FILE.svg]   draw the process
+ *   npm run procedure -- diagram FILE [--out FILE.svg]   draw the process (SVG; on standard output without --out)
+ *
+ * Exit codes: 0 all good, 1 problems (each printed as `FILE: JSONPATH: message`), 2 wrong usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { readSeed, sampleProcedureFiles, type OrgRegistry } from '../api/services/seed';
 import { renderDiagram } from '../api/services/diagram';
 import { compile } from '../domain/procedure/compile';
@@ -24,23 +25,31 @@ function args(argv: string[]) {
   return { positional, flags };
 }
 
-function readDefinition(file: string): unknown {
-  const text = readFileSync(file, 'utf8');
+/** The file's definition, or the problem that stops reading it (reported like any other). */
+function readDefinition(file: string): { definition: unknown } | { problem: Problem } {
+  let text: string;
   try {
-    return JSON.parse(text);
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
+    return { problem: { path: '$', message: `cannot read the file: ${(err as Error).message}` } };
+  }
+  try {
+    return { definition: JSON.parse(text) };
+  } catch (err) {
+    return { problem: { path: '$', message: `not valid JSON: ${(err as Error).message}` } };
   }
 }
 
 /** The registry shipped in seeds/, and the sample procedures as known partner procedures. */
 function offlineContext(): CompileContext {
   const registry = readSeed<OrgRegistry>('org-registry.json');
+  const samples = sampleProcedureFiles().map((f) => JSON.parse(readFileSync(f, 'utf8')) as { code: string; agency: string });
   return {
     agencies: registry.agencies.map((a) => ({ code: a.code, units: a.units.map((u) => u.code) })),
     roles: registry.roles.map((r) => r.code),
     templates: [...NOTIFICATION_TEMPLATES],
-    procedures: sampleProcedureFiles().map((f) => (JSON.parse(readFileSync(f, 'utf8')) as { code: string }).code),
+    procedures: samples.map((s) => s.code),
+    procedureAgencies: Object.fromEntries(samples.map((s) => [s.code, s.agency])),
   };
 }
 
@@ -66,7 +75,13 @@ async function main(): Promise<number> {
   if (command === 'validate') {
     let failed = 0;
     for (const file of positional) {
-      const definition = readDefinition(file);
+      const read = readDefinition(file);
+      if ('problem' in read) {
+        failed += 1;
+        printProblems(file, [read.problem]);
+        continue;
+      }
+      const { definition } = read;
       let problems: Problem[];
       if (flags.api) {
         const res = await api(flags.api, '/api/procedures/validate', { method: 'POST', body: JSON.stringify(definition) });
@@ -85,16 +100,25 @@ async function main(): Promise<number> {
     return failed ? 1 : 0;
   }
   const file = positional[0];
-  const definition = readDefinition(file) as { code: string; version: number };
+  const read = readDefinition(file);
+  if ('problem' in read) {
+    printProblems(file, [read.problem]);
+    return 1;
+  }
+  const definition = read.definition as { code: string; version: number };
   if (command === 'diagram') {
     const result = compile(definition, offlineContext());
     if (!result.ok) {
       printProblems(file, result.problems);
       return 1;
     }
-    const out = flags.out ?? join(process.cwd(), `${basename(file, '.json')}.svg`);
-    writeFileSync(out, await renderDiagram(result.plan));
-    console.log(`diagram written to ${out}`);
+    const svg = await renderDiagram(result.plan);
+    if (!flags.out) {
+      process.stdout.write(svg);
+      return 0;
+    }
+    writeFileSync(flags.out, svg);
+    console.log(`diagram written to ${flags.out}`);
     return 0;
   }
   if (!flags.api || !flags.user) {
@@ -123,7 +147,8 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => process.exit(code), (err) => {
+// exit once standard output has drained: a piped SVG must arrive whole
+main().then((code) => process.stdout.write('', () => process.exit(code)), (err) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -24,17 +24,18 @@ const summary = (row: Record<string, any>): ProcedureVersionSummary => ({
 
 /** What the compiler checks references against: the org registry and the published procedures. */
 export async function loadCompileContext(db: Knex): Promise<CompileContext> {
-  const [agencies, units, roles, procedures] = await Promise.all([
+  const [agencies, units, roles, published] = await Promise.all([
     db('agencies').select('code'),
     db('units').select('agency_code', 'code'),
     db('roles').pluck('code'),
-    db('procedure_versions').where({ state: 'published' }).distinct('code').pluck('code'),
+    db('procedure_versions').where({ state: 'published' }).select('code', 'agency_code'),
   ]);
   return {
     agencies: agencies.map((a) => ({ code: a.code, units: units.filter((u) => u.agency_code === a.code).map((u) => u.code) })),
     roles,
     templates: [...NOTIFICATION_TEMPLATES],
-    procedures,
+    procedures: published.map((p) => p.code),
+    procedureAgencies: Object.fromEntries(published.map((p) => [p.code, p.agency_code])),
   };
 }
 

@@ -72,6 +72,40 @@ function checkSchema(schema: unknown, path: string, problems: Problem[]) {
   }
 }
 
+/** The operations json-logic-js knows; anything else fails when the decision runs. */
+const LOGIC_OPERATIONS = new Set(['==', '===', '!=', '!==', '>', '>=', '<', '<=', '!!', '!', '%', 'log', 'in', 'cat', 'substr', '+', '*',
+  '-', '/', 'min', 'max', 'merge', 'var', 'missing', 'missing_some', 'if', '?:', 'and', 'or', 'filter', 'map', 'reduce', 'all', 'none',
+  'some']);
+/** Operations whose later arguments read each array item, not the dossier's data. */
+const ITEM_SCOPED = new Set(['filter', 'map', 'reduce', 'all', 'none', 'some']);
+
+/**
+ * A decision's JSON Logic: every operation must exist, and every `var` must read the dossier's data,
+ * `application.…` or `steps.<a step id>.…`, so a typo is caught at publish time, not by a dossier.
+ */
+function logicProblems(expr: unknown, path: string, stepIds: Set<string>, itemScope = false): Problem[] {
+  if (Array.isArray(expr)) return expr.flatMap((e, i) => logicProblems(e, `${path}[${i}]`, stepIds, itemScope));
+  if (!expr || typeof expr !== 'object') return [];
+  const keys = Object.keys(expr);
+  if (keys.length !== 1) return [{ path, message: `a JSON Logic operation has exactly one key (the operator), not ${keys.length}` }];
+  const op = keys[0];
+  const args = (expr as Record<string, unknown>)[op];
+  const at = /^[A-Za-z_$][\w$]*$/.test(op) ? `${path}.${op}` : `${path}['${op}']`;
+  if (!LOGIC_OPERATIONS.has(op)) return [{ path: at, message: `"${op}" is not a JSON Logic operation` }];
+  if (op === 'var') {
+    const name = Array.isArray(args) ? args[0] : args;
+    if (itemScope || typeof name !== 'string' || name === '') return [];
+    const [root, stepId] = name.split('.');
+    if (root !== 'application' && root !== 'steps') {
+      return [{ path: at, message: `reads "${name}": the data is "application.…" (the applicant's form) or "steps.<step id>.…"` }];
+    }
+    if (root === 'steps' && stepId && !stepIds.has(stepId)) return [{ path: at, message: `reads "${name}", but "${stepId}" is not a step` }];
+    return [];
+  }
+  const list = Array.isArray(args) ? args : [args];
+  return list.flatMap((a, i) => logicProblems(a, Array.isArray(args) ? `${at}[${i}]` : at, stepIds, itemScope || (ITEM_SCOPED.has(op) && i > 0)));
+}
+
 /** Where the flow goes from a step: its successors within its own list, or `null` for "ends here". */
 function successors(step: PlanStep): (string | null)[] {
   switch (step.kind) {
@@ -196,9 +230,47 @@ function flowProblems(plan: Plan, paths: Record<string, string>): Problem[] {
   return problems;
 }
 
+/** Whether a problem at `inner` is inside the value a problem at `outer` is about. */
+const covers = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+
+/**
+ * Compiles a definition into the plan the interpreter runs, or reports every problem at once: schema
+ * violations, and the registry, reference and flow checks. When the schema fails, the reference checks
+ * still run on what can be read, and their problems are added unless they sit inside a value the
+ * schema already faulted; the flow checks (reachability, endless paths, fees, deadlines) need a
+ * well-formed definition and wait for the schema's problems to be fixed.
+ */
 export function compile(definition: unknown, ctx: CompileContext): { ok: true; plan: Plan } | { ok: false; problems: Problem[] } {
-  if (!validate(definition)) return { ok: false, problems: schemaProblems(validate.errors ?? []) };
+  if (!validate(definition)) {
+    const schema = schemaProblems(validate.errors ?? []);
+    let references: Problem[] = [];
+    if (definition && typeof definition === 'object' && Array.isArray((definition as { steps?: unknown }).steps)) {
+      try {
+        references = checkReferences(definition as Record<string, any>, ctx).problems;
+      } catch {
+        // too malformed to read further: the schema's problems say why
+      }
+    }
+    const extra = references.filter((r) => !schema.some((p) => covers(p.path, r.path) || covers(r.path, p.path)));
+    return { ok: false, problems: [...schema, ...extra] };
+  }
   const def = definition as Record<string, any>;
+  const { problems, steps, paths } = checkReferences(def, ctx);
+  if (problems.length) return { ok: false, problems };
+  const plan: Plan = {
+    planFormat: 1, code: def.code, version: def.version, hash: createHash('sha256').update(canonical(definition)).digest('hex'),
+    name: def.name, sector: def.sector, agency: def.agency, serviceLevel: def.serviceLevel ?? 'full-online', deadline: def.deadline,
+    fees: def.fees ?? [], documents: def.documents ?? [], applicationForm: def.applicationForm,
+    returnChannels: def.returnChannels ?? ['electronic', 'counter'], start: def.steps[0].id, steps,
+  };
+  problems.push(...flowProblems(plan, paths));
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, plan };
+}
+
+/** Every reference a definition makes, to the registry and to its own steps, fees and documents; and the plan's steps. */
+function checkReferences(def: Record<string, any>, ctx: CompileContext): { problems: Problem[]; steps: Record<string, PlanStep>;
+  paths: Record<string, string> } {
   const problems: Problem[] = [];
   const steps: Record<string, PlanStep> = {};
   const agency = ctx.agencies.find((a) => a.code === def.agency);
@@ -208,6 +280,9 @@ export function compile(definition: unknown, ctx: CompileContext): { ok: true; p
   const documentCodes = new Set<string>((def.documents ?? []).map((d: { code: string }) => d.code));
   const paths: Record<string, string> = {};
   if (def.applicationForm) checkSchema(def.applicationForm, '$.applicationForm', problems);
+  const allStepIds = new Set<string>();
+  const gatherIds = (raw: RawStep[]) => raw.forEach((s) => { allStepIds.add(s.id); s.branches?.forEach((b: { steps: RawStep[] }) => gatherIds(b.steps)); });
+  gatherIds(def.steps);
 
   /** Kind-specific fields and every reference a step makes to the registry and the definition. */
   function checkStep(s: RawStep, p: string) {
@@ -234,6 +309,10 @@ export function compile(definition: unknown, ctx: CompileContext): { ok: true; p
         need('to');
         if (Boolean(s.procedure) === Boolean(s.endpoint)) problems.push({ path: p, message: 'a handoff names exactly one of "procedure" (on this platform) or "endpoint" (an external partner)' });
         if (s.procedure && !ctx.procedures.includes(s.procedure)) problems.push({ path: `${p}.procedure`, message: `partner procedure "${s.procedure}" is not published on this platform` });
+        const owner = s.procedure ? ctx.procedureAgencies?.[s.procedure] : undefined;
+        if (owner && s.to?.agency && owner !== s.to.agency) {
+          problems.push({ path: `${p}.to.agency`, message: `partner procedure "${s.procedure}" belongs to ${owner}, not ${s.to.agency}` });
+        }
         if (s.procedure === def.code) problems.push({ path: `${p}.procedure`, message: 'a procedure cannot hand off to itself' });
         const target = s.to?.agency;
         if (target && !ctx.agencies.some((a) => a.code === target)) problems.push({ path: `${p}.to.agency`, message: `agency "${target}" is not in the registry` });
@@ -247,6 +326,7 @@ export function compile(definition: unknown, ctx: CompileContext): { ok: true; p
         need('otherwise');
         (s.cases ?? []).forEach((c: { when: unknown }, j: number) => {
           if (!c.when || typeof c.when !== 'object' || Array.isArray(c.when)) problems.push({ path: `${p}.cases[${j}].when`, message: 'must be a JSON Logic expression (an object such as {"==": [{"var": "application.x"}, 1]})' });
+          else problems.push(...logicProblems(c.when, `${p}.cases[${j}].when`, allStepIds));
         });
         break;
       case 'wait':
@@ -300,14 +380,5 @@ export function compile(definition: unknown, ctx: CompileContext): { ok: true; p
       ref(s.otherwise, 'otherwise');
     });
   }
-  if (problems.length) return { ok: false, problems };
-  const plan: Plan = {
-    planFormat: 1, code: def.code, version: def.version, hash: createHash('sha256').update(canonical(definition)).digest('hex'),
-    name: def.name, sector: def.sector, agency: def.agency, serviceLevel: def.serviceLevel ?? 'full-online', deadline: def.deadline,
-    fees: def.fees ?? [], documents: def.documents ?? [], applicationForm: def.applicationForm,
-    returnChannels: def.returnChannels ?? ['electronic', 'counter'], start: def.steps[0].id, steps,
-  };
-  problems.push(...flowProblems(plan, paths));
-  if (problems.length) return { ok: false, problems };
-  return { ok: true, plan };
+  return { problems, steps, paths };
 }

@@ -64,6 +64,77 @@ test('upload, publish, see which is live; a published version never changes; dos
   expect((await http.post('/api/procedures', { ...changed, version: 1 }, designer)).status).toBe(409);
 });
 
+async function taskOf(token: string, dossierCode: string, stepId: string) {
+  for (let i = 0; i < 100; i++) {
+    const inbox = await http.get('/api/tasks?pageSize=200', token);
+    const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === dossierCode && t.stepId === stepId);
+    if (task) return task;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${stepId} task for ${dossierCode}`);
+}
+
+async function complete(token: string, dossierCode: string, stepId: string, body: object) {
+  const res = await http.post(`/api/tasks/${(await taskOf(token, dossierCode, stepId)).id}/complete`, body, token);
+  expect(res.status).toBe(200);
+  return res.body.dossier as { status: number };
+}
+
+test('publishing a new version while a dossier of the old one runs leaves it on its own plan to the end', async () => {
+  const own = `V.${Date.now()}`;
+  const binh = await http.login('binh.tuphap-mybinh', DEMO_PASSWORD);
+  const cuong = await http.login('cuong.lanhdao-mybinh', DEMO_PASSWORD);
+  await http.post('/api/procedures', { ...sample(), code: own }, designer);
+  await http.post(`/api/procedures/${own}/versions/1/publish`, {}, designer);
+  const old = (await http.post('/api/dossiers', birthRegistration({ procedureCode: own }))).body.code;
+  await complete(lan, old, 'receive', { outcome: 'accept', comment: 'ok' });
+  await taskOf(binh, old, 'review');
+
+  // version 2: the specialist's approval goes straight to a notification and the return; no signature
+  const v2 = { ...sample(), code: own, version: 2 };
+  v2.steps[1].name = 'Thẩm định (phiên bản 2)';
+  v2.steps[1].outcomes.approve = { next: 'tell' };
+  v2.steps.splice(2, 1, { id: 'tell', kind: 'notify', template: 'result-ready', to: 'applicant', channels: ['in-app'], next: 'give' });
+  expect((await http.post('/api/procedures', v2, designer)).status).toBe(201);
+  expect((await http.post(`/api/procedures/${own}/versions/2/publish`, {}, designer)).body.state).toBe('published');
+
+  const fresh = (await http.post('/api/dossiers', birthRegistration({ procedureCode: own }))).body.code;
+  await complete(lan, fresh, 'receive', { outcome: 'accept', comment: 'ok' });
+  expect((await taskOf(binh, fresh, 'review')).stepName).toBe('Thẩm định (phiên bản 2)');
+  expect((await complete(binh, fresh, 'review', { outcome: 'approve', data: { documentsComplete: true } })).status).toBe(10);
+
+  // the running dossier still has version 1's review, then version 1's signature, and ends there
+  expect((await taskOf(binh, old, 'review')).stepName).toBe('Thẩm định, ghi Sổ hộ tịch');
+  expect((await complete(binh, old, 'review', { outcome: 'approve', data: { documentsComplete: true } })).status).toBe(4);
+  expect((await complete(cuong, old, 'sign', { outcome: 'approve' })).status).toBe(10);
+
+  const rows = await env.db('dossiers').whereIn('code', [old, fresh]).orderBy('submitted_at');
+  expect(rows.map((r) => [r.code, r.procedure_version, r.status])).toEqual([[old, 1, 10], [fresh, 2, 10]]);
+  const steps = async (code: string) => (await env.db('dossier_events').where({ dossier_code: code, type: 'task-completed' }).orderBy('id'))
+    .map((e) => e.step_id);
+  expect(await steps(old)).toEqual(['receive', 'review', 'sign']);
+  expect(await steps(fresh)).toEqual(['receive', 'review']);
+  expect(await env.db('dossier_events').where({ dossier_code: old, type: 'notified' })).toEqual([]);
+  expect(await env.db('dossier_events').where({ dossier_code: fresh, type: 'notified', step_id: 'tell' })).toHaveLength(1);
+  const live = (await http.get(`/api/procedures/${own}`)).body;
+  expect(live).toMatchObject({ version: 2, state: 'published' });
+});
+
+test('the database itself refuses to change a stored version or to delete a published one', async () => {
+  const own = `I.${Date.now()}`;
+  await http.post('/api/procedures', { ...sample(), code: own }, designer);
+  const versions = () => env.db('procedure_versions').where({ code: own, version: 1 });
+  await expect(versions().update({ name: 'Sửa lén' })).rejects.toThrow(`procedure ${own} version 1 is immutable`);
+  await expect(versions().update({ definition: JSON.stringify({ ...sample(), code: own, name: 'Sửa lén' }) })).rejects.toThrow('is immutable');
+  await http.post(`/api/procedures/${own}/versions/1/publish`, {}, designer);
+  await expect(versions().update({ state: 'draft' })).rejects.toThrow('cannot become a draft again');
+  await expect(versions().delete()).rejects.toThrow('cannot be deleted');
+  expect((await versions().first()).name).toBe('Đăng ký khai sinh');
+  // a draft may still be thrown away
+  await http.post('/api/procedures', { ...sample(), code: own, version: 2 }, designer);
+  expect(await env.db('procedure_versions').where({ code: own, version: 2 }).delete()).toBe(1);
+});
+
 test('a diagram of each version is served as SVG', async () => {
   const res = await fetch(`${env.apiUrl}/api/procedures/${code}/versions/1/diagram`);
   expect(res.status).toBe(200);

@@ -1,4 +1,4 @@
-import { describeDuration, planToDot } from '../../domain/diagram';
+import { describeDuration, describeLogic, planToDot } from '../../domain/diagram';
 import type { Plan } from '../../domain/plan';
 import { renderDiagram } from '../../api/services/diagram';
 
@@ -38,4 +38,18 @@ test('Graphviz renders it to SVG', async () => {
   expect(svg).toMatch(/^<\?xml|^<svg/);
   expect(svg).toContain('Ký duyệt');
   expect(svg).toContain('</svg>');
+});
+
+test('a decision reads as a sentence, not as JSON', () => {
+  expect(describeLogic({ or: [{ '>=': [{ var: 'application.construction.floors' }, 7] }, { '>=': [{ var: 'application.construction.height' }, 25] }] }))
+    .toBe('construction.floors ≥ 7 hoặc construction.height ≥ 25');
+  expect(describeLogic({ and: [{ '!!': [{ var: 'application.child' }] }, { or: [{ '==': [{ var: 'steps.review.kind' }, 'A'] }, { '!': { var: 'x' } }] }] }))
+    .toBe('có child và (steps.review.kind = "A" hoặc không có x)');
+  expect(describeLogic({ some: [{ var: 'application.list' }, { '==': [{ var: '' }, 1] }] })).toBe('{"some":[{"var":"application.list"},{"==":[{"var":""},1]}]}');
+  const dot = planToDot({ ...plan, steps: { ...plan.steps,
+    receive: { ...plan.steps.receive, next: 'route' } as Plan['steps'][string],
+    route: { id: 'route', kind: 'decision', name: 'Cao tầng?', next: null, otherwise: 'both',
+      cases: [{ when: { '>=': [{ var: 'application.construction.floors' }, 7] }, next: 'sign' }] } } });
+  expect(dot).toContain('"route" -> "sign" [label="construction.floors ≥ 7"]');
+  expect(dot).toContain('"route" -> "both" [label="ngược lại", style=dashed]');
 });
