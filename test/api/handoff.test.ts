@@ -83,7 +83,7 @@ const stops: (() => Promise<unknown>)[] = [];
 beforeAll(async () => {
   env = await startTestEnv();
   await seedRegistry(env.db, { roles: [], agencies: [
-    { code: PARTNER, name: 'Ủy ban nhân dân phường Thuận Hòa', nationalCode: '000.32.31.H01', units: [
+    { code: PARTNER, name: 'Ủy ban nhân dân phường Thuận Hòa', nationalCode: '000.52.31.H01', units: [
       { code: 'MOT-CUA', name: 'Bộ phận Một cửa', slug: 'motcua-thuanhoa', kind: 'counter' },
       { code: 'DIA-CHINH', name: 'Địa chính - Xây dựng', slug: 'diachinh-thuanhoa', kind: 'department' },
       { code: 'LANH-DAO', name: 'Lãnh đạo UBND phường', slug: 'lanhdao-thuanhoa', kind: 'leadership' }] },
@@ -159,7 +159,7 @@ test('a joint procedure across two agencies on the platform completes with its h
   const code = await submit(JOINT);
   await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
   const partner = await until('the partner dossier', async () => (await env.db('dossiers').where({ parent_code: code }).first())?.code as string);
-  expect(partner.startsWith('000.32.31.H01-')).toBe(true);
+  expect(partner.startsWith('000.52.31.H01-')).toBe(true);
   // the partner agency works its own dossier; the lead agency's officers cannot
   expect((await http.get(`/api/dossiers/${partner}`, lan)).status).toBe(403);
   await done(hoa, partner, 'receive', { outcome: 'accept', comment: 'Tiếp nhận hồ sơ liên thông' });

@@ -70,7 +70,7 @@ async function statusBecomes(code: string, status: number) {
 /** The counter records the fee once the dossier asks for it (status 6). */
 async function payAtCounter(who: Who, code: string, feeCode: string, amount: number) {
   await statusBecomes(code, 6);
-  const paid = await http.post(`/api/dossiers/${code}/payments/${feeCode}/confirm`, { receiptNo: `BL-${feeCode}` }, tokens[who]);
+  const paid = await http.post(`/api/dossiers/${code}/payments/${feeCode}/confirm`, { receiptNo: `BL-${code}-${feeCode}` }, tokens[who]);
   expect(paid.status).toBe(200);
   expect(paid.body).toMatchObject({ feeCode, amount });
 }
