@@ -191,7 +191,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const dueBefore = req.query.dueBefore as string | undefined;
     if (dueBefore && Number.isNaN(Date.parse(dueBefore))) throw new BadRequestError('dueBefore must be an ISO-8601 instant');
-    res.json(await tasks.inbox(officer, { state, procedure: req.query.procedure as string | undefined, dueBefore, ...pageOf(req) }));
+    res.json(await tasks.inbox(officer, { state, procedure: req.query.procedure as string | undefined,
+      dossier: req.query.dossier as string | undefined, dueBefore, ...pageOf(req) }));
   });
   app.get('/api/tasks/:id', async (req, res) => { res.json(await tasks.get(requireOfficer(req), req.params.id)); });
   app.post('/api/tasks/:id/claim', async (req, res) => { res.json(await tasks.claim(requireOfficer(req), req.params.id)); });

@@ -110,6 +110,7 @@ export const openApiDocument = {
     '/api/tasks': { get: { summary: "The caller's inbox", security: bearer, parameters: [
       { name: 'state', in: 'query', schema: { enum: ['open', 'claimed', 'completed', 'cancelled'] } },
       { name: 'procedure', in: 'query', schema: { type: 'string' } },
+      { name: 'dossier', in: 'query', description: 'only the tasks of this dossier code', schema: { type: 'string' } },
       { name: 'dueBefore', in: 'query', schema: { type: 'string', format: 'date-time' } }, ...page],
       responses: { 200: ok('a page of tasks') } } },
     '/api/tasks/{id}': { get: { summary: 'One task', security: bearer, parameters: [path('id')], responses: { 200: ok('task'), 403: error, 404: error } } },

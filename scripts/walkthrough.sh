@@ -11,7 +11,7 @@ login() {
     -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" | jq -r .token
 }
 task_of() {
-  curl -sf "$API/tasks?pageSize=200" -H "authorization: Bearer $1" \
+  curl -sf "$API/tasks?dossier=$2" -H "authorization: Bearer $1" \
     | jq -r --arg c "$2" '.items[] | select(.dossierCode==$c) | .id' | head -n 1
 }
 complete() {

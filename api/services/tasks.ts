@@ -67,13 +67,14 @@ export function createTaskService({ db, temporal, validator, onCompleted }: Task
 
   return {
     /** Open tasks the officer's unit and roles may take, filtered and paged. */
-    async inbox(officer: Officer, q: { state?: string; procedure?: string; dueBefore?: string; page: number; pageSize: number }) {
+    async inbox(officer: Officer, q: { state?: string; procedure?: string; dossier?: string; dueBefore?: string; page: number; pageSize: number }) {
       const query = db('tasks')
         .where({ agency_code: officer.agency, unit_code: officer.unit })
         .whereIn('role', officer.roles);
       if (q.state) query.andWhere({ state: q.state });
       else query.whereIn('state', ['open', 'claimed']);
       if (q.procedure) query.andWhere({ procedure_code: q.procedure });
+      if (q.dossier) query.andWhere({ dossier_code: q.dossier });
       if (q.dueBefore) query.andWhere('due_at', '<', q.dueBefore);
       const [{ count }] = await query.clone().count({ count: '*' });
       const rows = await query.orderBy([{ column: 'priority', order: 'desc' }, { column: 'due_at', order: 'asc', nulls: 'last' },

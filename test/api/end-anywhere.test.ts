@@ -68,7 +68,7 @@ async function dossierWaitingIn(stage: Stage) {
   }));
   expect(submitted.status).toBe(201);
   const { code, applicantToken } = submitted.body as { code: string; applicantToken: string };
-  const reception = await eventually(async () => (await http.get('/api/tasks?pageSize=200', lan)).body.items
+  const reception = await eventually(async () => (await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, lan)).body.items
     .find((t: { dossierCode: string }) => t.dossierCode === code), 'the reception task');
   expect((await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'Đủ hồ sơ' }, lan)).status).toBe(200);
   const expected = { wait: 'post', handoff: 'partner', payment: 'pay', counter: 'give' }[stage];

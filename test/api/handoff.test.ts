@@ -109,7 +109,7 @@ afterAll(async () => {
 
 async function waitForTask(token: string, code: string, stepId: string) {
   for (let i = 0; i < 150; i++) {
-    const inbox = await http.get('/api/tasks?pageSize=200', token);
+    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
     const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
     if (task) return task;
     await sleep(100);

@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => env?.stop());
 
 async function taskOf(token: string, code: string) {
-  const inbox = await http.get('/api/tasks?pageSize=200', token);
+  const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
   return inbox.body.items.find((t: { dossierCode: string }) => t.dossierCode === code);
 }
 

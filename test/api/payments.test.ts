@@ -53,7 +53,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function done(token: string, code: string, stepId: string, body: object) {
   for (let i = 0; i < 100; i++) {
-    const inbox = await http.get('/api/tasks?pageSize=200', token);
+    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
     const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
     if (task) {
       const res = await http.post(`/api/tasks/${task.id}/complete`, body, token);

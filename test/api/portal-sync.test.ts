@@ -81,7 +81,7 @@ function startDispatcher(url = portalUrl, retry = { maxAttempts: 6, maxMs: 300 }
 
 async function complete(token: string, code: string, stepId: string, body: Record<string, unknown>) {
   const task = await eventually(`the ${stepId} task of ${code}`, async () => {
-    const inbox = await http.get('/api/tasks?pageSize=200', token);
+    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
     return inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
   });
   const done = await http.post(`/api/tasks/${task.id}/complete`, body, token);

@@ -66,7 +66,7 @@ test('upload, publish, see which is live; a published version never changes; dos
 
 async function taskOf(token: string, dossierCode: string, stepId: string) {
   for (let i = 0; i < 100; i++) {
-    const inbox = await http.get('/api/tasks?pageSize=200', token);
+    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(dossierCode)}`, token);
     const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === dossierCode && t.stepId === stepId);
     if (task) return task;
     await new Promise((r) => setTimeout(r, 100));

@@ -48,7 +48,7 @@ const history = async (code: string) => (await http.get(`/api/dossiers/${code}`,
 
 test('results are coded <dossier>-KQ<n>, returned electronically into the applicant\'s data store and downloadable', async () => {
   const { code, applicantToken } = await underReview(http);
-  await eventually(async () => (await http.get('/api/tasks?pageSize=200', binh)).body.items.find((t: { dossierCode: string }) => t.dossierCode === code),
+  await eventually(async () => (await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, binh)).body.items.find((t: { dossierCode: string }) => t.dossierCode === code),
     'the review task');
   const decision = pdf(`Quyết định ${code}`);
   const first = await http.post(`/api/dossiers/${code}/results`, { name: 'Quyết định', fileName: 'quyet-dinh.pdf', contentBase64: b64(decision) }, binh);

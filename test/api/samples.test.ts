@@ -53,7 +53,7 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string): Prom
 /** Completes the open task of `stepId` on a dossier from `who`'s inbox; answers the dossier as the workflow left it. */
 async function done(who: Who, code: string, stepId: string, body: { outcome: string; comment?: string; data?: object }) {
   const task = await until(async () => {
-    const inbox = await http.get('/api/tasks?pageSize=200', tokens[who]);
+    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, tokens[who]);
     return inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
   }, `the ${stepId} task of ${code} in ${ACCOUNTS[who]}'s inbox`);
   const res = await http.post(`/api/tasks/${task.id}/complete`, body, tokens[who]);

@@ -55,7 +55,7 @@ afterAll(() => env?.stop());
 
 async function waitForTask(token: string, code: string, stepId: string) {
   for (let i = 0; i < 100; i++) {
-    const inbox = await http.get('/api/tasks?pageSize=200', token);
+    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
     const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
     if (task) return task;
     await new Promise((r) => setTimeout(r, 100));

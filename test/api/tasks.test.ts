@@ -37,7 +37,7 @@ async function submitted() {
 }
 
 async function taskOf(token: string, code: string) {
-  const inbox = await http.get('/api/tasks?pageSize=200', token);
+  const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
   return inbox.body.items.find((t: { dossierCode: string }) => t.dossierCode === code);
 }
 
@@ -60,6 +60,9 @@ test('the inbox shows the tasks of the caller\'s unit and role only, filtered an
   expect(page1.body.items).toHaveLength(1);
   expect(page2.body.items[0].id).not.toBe(page1.body.items[0].id);
   expect((await http.get('/api/tasks?procedure=9.999999', lan)).body.items).toEqual([]);
+  const one = (await http.get(`/api/tasks?dossier=${encodeURIComponent(code)}`, lan)).body;
+  expect(one.total).toBe(1);
+  expect(one.items.map((t: { dossierCode: string }) => t.dossierCode)).toEqual([code]);
   expect((await http.get('/api/tasks?state=completed&pageSize=200', lan)).body.items.every((t: { state: string }) => t.state === 'completed')).toBe(true);
   const due = (await http.get(`/api/tasks?dueBefore=${encodeURIComponent('2000-01-01T00:00:00Z')}`, lan)).body;
   expect(due.items).toEqual([]);

@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => env?.stop());
 
 async function inboxTask(token: string, dossierCode: string) {
-  const inbox = await http.get(`/api/tasks?pageSize=200`, token);
+  const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(dossierCode)}`, token);
   expect(inbox.status).toBe(200);
   return inbox.body.items.find((t: { dossierCode: string }) => t.dossierCode === dossierCode);
 }

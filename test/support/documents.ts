@@ -49,7 +49,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined | null | 
 /** Completes the open task of `stepId` on dossier `code` as the officer with `token`; returns the dossier's view. */
 export async function completeStep(http: HttpClient, token: string, code: string, stepId: string, body: object) {
   const task = await eventually(async () => {
-    const inbox = await http.get('/api/tasks?pageSize=200', token);
+    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
     return inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
   }, `the ${stepId} task of ${code}`);
   const res = await http.post(`/api/tasks/${task.id}/complete`, body, token);
