@@ -75,6 +75,8 @@ export interface DecisionStep extends StepBase {
 export interface WaitStep extends StepBase {
   kind: 'wait';
   duration: Duration;
+  /** the period does not count against the legal time: the appointment date moves by it */
+  pausesClock?: boolean;
 }
 
 export interface NotifyStep extends StepBase {

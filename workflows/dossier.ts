@@ -124,6 +124,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   let originalAppointmentAt = resume?.originalAppointmentAt;
   let overdue = resume?.overdue ?? false;
   let supplementCount = resume?.supplementCount ?? 0;
+  /** a wait the law does not count is running: the legal clock stands still, as in a supplement */
+  let clockPaused = false;
   let lastActor: Actor = resume?.lastActor ?? SYSTEM;
   const current = new Set<string>();
   const openTasks: Record<string, OpenTask> = {};
@@ -428,9 +430,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       }
       const apologyAt = Date.parse(appointmentAt) - settings.apologyLeadMs;
       if (await condition(changed, Math.max(apologyAt - Date.now(), 1))) continue;
-      if (status === DossierStatus.SupplementRequested) {
-        // the clock is paused: the date will move when the applicant supplements
-        await condition(() => status !== DossierStatus.SupplementRequested || !inProgress());
+      if (status === DossierStatus.SupplementRequested || clockPaused) {
+        // the clock is paused: the date will move when the applicant supplements or the period ends
+        await condition(() => (status !== DossierStatus.SupplementRequested && !clockPaused) || !inProgress());
         continue;
       }
       apologisedFor = version;
@@ -444,7 +446,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       const version = appointmentVersion;
       const changed = () => appointmentVersion !== version || !inProgress();
       if (await condition(changed, Math.max(msUntil(appointmentAt), 1))) continue;
-      if (!overdue && status !== DossierStatus.SupplementRequested) {
+      if (!overdue && status !== DossierStatus.SupplementRequested && !clockPaused) {
         overdue = true;
         describe();
         await record('dossier-overdue', { actor: SYSTEM, reason: 'Hồ sơ quá hạn trả kết quả',
@@ -754,10 +756,28 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
         const visible = patched('wait-visible');
         if (visible) await startProcessing(step);
         const until = await db.computeDue({ agencyCode: plan.agency, from: nowToMinute(), duration: step.duration });
+        // a period the law does not count (e.g. public posting for land) stops the legal clock, like a supplement
+        const pauses = visible && step.pausesClock === true && appointmentAt !== undefined;
+        const pausedFrom = nowToMinute();
         if (visible) {
-          await record('wait-started', { actor: SYSTEM, stepId: step.id, data: { until }, dossier: { currentSteps: [...current] } });
+          await record('wait-started', { actor: SYSTEM, stepId: step.id, data: { until, pausesClock: pauses },
+            dossier: { currentSteps: [...current] } });
         }
-        await waitFor(() => false, msUntil(until));
+        if (pauses) clockPaused = true;
+        try {
+          await waitFor(() => false, msUntil(until));
+        } finally {
+          clockPaused = false;
+        }
+        if (pauses && appointmentAt) {
+          const previous = appointmentAt;
+          const pausedTo = nowToMinute();
+          appointmentAt = await db.shiftByPause({ agencyCode: plan.agency, instant: appointmentAt, pausedFrom, pausedTo });
+          appointmentVersion += 1;
+          describe();
+          await record('clock-resumed', { actor: SYSTEM, stepId: step.id, reason: `Hết thời gian ${step.name ?? 'chờ'}; thời gian này không tính vào thời hạn giải quyết`,
+            data: { pausedFrom, pausedTo, previousAppointmentAt: previous, appointmentAt }, dossier: { appointmentAt } });
+        }
         return step.next;
       }
       case 'decision': {

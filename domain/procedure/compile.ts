@@ -207,12 +207,14 @@ function flowProblems(plan: Plan, paths: Record<string, string>): Problem[] {
     }
   }
 
-  // the longest path's step deadlines must fit in the legal time (rework loops are not counted)
+  // the longest path's step deadlines (and counted waits) must fit in the legal time (rework loops are not counted)
   const longest = (start: string | null, onPath: Set<string>): { hours: number; via: string[] } => {
     if (!start || onPath.has(start)) return { hours: 0, via: [] };
     const step = plan.steps[start];
     onPath.add(start);
     let own = hoursOf(step.deadline);
+    // a wait the law counts uses up legal time; one that stops the clock does not
+    if (step.kind === 'wait' && !step.pausesClock) own = Math.max(own, hoursOf(step.duration));
     const via = [start];
     if (step.kind === 'parallel') {
       const branch = step.branches.map((b) => longest(b.start, onPath)).sort((a, b) => b.hours - a.hours)[0];
@@ -331,6 +333,9 @@ function checkReferences(def: Record<string, any>, ctx: CompileContext): { probl
         break;
       case 'wait':
         need('duration');
+        if (s.pausesClock === true && p.includes('.branches[')) {
+          problems.push({ path: `${p}.pausesClock`, message: 'only a wait outside parallel branches can stop the legal clock' });
+        }
         break;
       case 'parallel':
         need('branches');

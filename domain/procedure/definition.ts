@@ -339,6 +339,10 @@ deadline?: Duration
  */
 next?: string
 duration: Duration
+/**
+ * true when the law does not count this period in the processing time (e.g. public posting for land): the legal clock stops and the appointment date moves by the waited working time. Only on a top-level wait.
+ */
+pausesClock?: boolean
 }
 export interface NotifyStep {
 /**

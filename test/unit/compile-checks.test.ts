@@ -74,7 +74,7 @@ function withPartners(d: any) {
   d.steps[1].outcomes.approve.next = 'both';
   d.steps.splice(2, 0, { id: 'both', kind: 'parallel', next: 'sign', branches: [
     { steps: [{ id: 'hand', kind: 'handoff', to: { agency: 'CA-XA' }, procedure: '2.000001', outcomes: { done: {}, refused: { stop: true } } }] },
-    { steps: [{ id: 'post', kind: 'wait', duration: { days: 15 } }] },
+    { steps: [{ id: 'post', kind: 'wait', duration: { workingHours: 1 } }] },
   ] });
 }
 
@@ -124,11 +124,24 @@ test.each([
     d.steps[2].outcomes = { approve: { next: 'pay' }, exempt: { next: 'give' } };
     d.steps.splice(3, 0, { id: 'pay', kind: 'payment', fees: ['LE-PHI'], next: 'give' });
   }, '$.steps[4]', 'the result can be returned before fee LE-PHI'],
+  ['a wait the law counts, over the legal time', (d: any) => { d.steps.splice(2, 0, { id: 'post', kind: 'wait', duration: { days: 1 }, next: 'sign' }); d.steps[1].outcomes.approve.next = 'post'; },
+    '$.deadline', 'receive → review → post → sign → give add up to 16 working hours, more than the procedure\'s 8'],
+  ['a clock-stopping wait inside a parallel branch', (d: any) => { withPartners(d); d.steps[2].branches[1].steps[0] = { id: 'post', kind: 'wait', duration: { days: 1 }, pausesClock: true }; },
+    '$.steps[2].branches[1].steps[0].pausesClock', 'only a wait outside parallel branches can stop the legal clock'],
   ['step deadlines inside parallel branches over the legal time', (d: any) => { withPartners(d); d.steps[2].branches[0].steps[0].deadline = { workingDays: 2 }; },
     '$.deadline', 'receive → review → both → hand → sign → give add up to 24 working hours, more than the procedure\'s 8'],
 ])('%s', (_what, change, path, message) => {
   const problems = problemsOf(change);
   expect(problems).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.stringContaining(message) })]));
+});
+
+test('a wait that stops the legal clock does not use up the legal time', () => {
+  const d = sample();
+  d.steps.splice(2, 0, { id: 'post', kind: 'wait', duration: { days: 15 }, pausesClock: true, next: 'sign' });
+  d.steps[1].outcomes.approve.next = 'post';
+  const result = compile(d, ctx);
+  expect(result.ok).toBe(true);
+  if (result.ok) expect(result.plan.steps.post).toMatchObject({ kind: 'wait', pausesClock: true });
 });
 
 test('a fee collected in a parallel branch, and JSON Logic over item data and known steps, pass', () => {

@@ -7,6 +7,8 @@ import { createDossierService } from '../../api/services/dossiers';
 import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
 import { Validator } from '../../api/validation';
+import { createCalendarStore } from '../../activities/calendar-store';
+import { addWorkingTime, workingTimeBetween } from '../../domain/calendar';
 import type { Principal } from '../../api/auth';
 import { completeTaskUpdate, getDossierQuery, observeDossierUpdate, type Actor } from '../../workflows/messages';
 import { birthRegistration } from '../support/factories';
@@ -68,6 +70,18 @@ test('land without legal papers is posted publicly for 15 days before the certif
   // the posting runs from the minute (legal time counts whole minutes) the verification ended
   expect(waited).toBeGreaterThanOrEqual(15 * DAY - 60_000);
   expect(waited).toBeLessThan(16 * DAY);
+
+  // the law does not count the posting (pausesClock): the appointment moved by exactly the posted working time
+  const resumed = await ts.db('dossier_events').where({ dossier_code: code, type: 'clock-resumed', step_id: 'post' }).first();
+  const { pausedFrom, pausedTo, previousAppointmentAt, appointmentAt } = resumed.data;
+  expect(Date.parse(pausedTo) - Date.parse(pausedFrom)).toBeGreaterThanOrEqual(15 * DAY - 60_000);
+  expect(previousAppointmentAt).toBe(verified.appointmentAt);
+  const calendar = await createCalendarStore(ts.db).calendarFor('UBND-XA-MY-BINH');
+  expect(workingTimeBetween(calendar, pausedFrom, pausedTo)).toBeGreaterThan(10 * 8 * 3600_000);
+  expect(appointmentAt).toBe(addWorkingTime(calendar, previousAppointmentAt, workingTimeBetween(calendar, pausedFrom, pausedTo)));
+  expect(posted.appointmentAt).toBe(appointmentAt);
+  expect(posted.overdue).toBe(false);
+  expect(new Date((await ts.db('dossiers').where({ code }).first()).appointment_at).toISOString()).toBe(new Date(appointmentAt).toISOString());
 
   await complete(code, 'objections', 'none', dung);
   await complete(code, 'approve', 'approve', cuong);
