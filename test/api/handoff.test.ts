@@ -10,6 +10,7 @@ import { seedAccounts, seedRegistry } from '../../api/services/seed';
 import { createProcedureService } from '../../api/services/procedures';
 import { DEMO_PASSWORD, startTestEnv, TEST_SECRETS, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
+import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
 
 let env: TestEnv;
@@ -228,6 +229,7 @@ test('an external partner gets the signed package (again after a failure, with t
   const late = await answer(callbackUrl, result);
   expect(late.status).toBe(409);
   expect(((await late.json()) as any).error.code).toBe('HandoffClosedError');
+  await keepHistory(env.client, 'external-handoff-done', code);
 });
 
 test('an external partner that never answers leads to the step\'s timeout path', async () => {
@@ -250,6 +252,7 @@ test('an external partner that never answers leads to the step\'s timeout path',
   expect(late.status).toBe(409);
   await done(binh, code, 'chase', { outcome: 'ok' });
   expect((await done(cuong, code, 'sign', { outcome: 'approve' })).status).toBe(10);
+  await keepHistory(env.client, 'external-handoff-timeout', code);
 });
 
 test('a partner refusing the package (4xx) is not retried: the step takes its refused outcome with the partner\'s words', async () => {

@@ -11,6 +11,7 @@ import { vietnamDay } from '../../lib/payments/provider';
 import { ensureReconciliationSchedule } from '../../lib/schedules/reconciliation';
 import { DEMO_PASSWORD, startTestEnv, TEST_SECRETS, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
+import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
 
 let env: TestEnv;
@@ -185,6 +186,7 @@ test('the result stays blocked until every before-return fee is paid; tampered c
   expect(types.indexOf('result-delivered')).toBeGreaterThan(lastFeeDue);
   const delivered = history.find((e: { type: string }) => e.type === 'result-delivered');
   expect(Date.parse(delivered.at)).toBeGreaterThanOrEqual(Date.parse(finished.receipts[1].issuedAt) - 1000);
+  await keepHistory(env.client, 'fees-online-and-counter', code);
 });
 
 test('a callback for a payment nobody requested is refused and logged', async () => {

@@ -12,6 +12,7 @@ import { addWorkingTime, workingTimeBetween } from '../../domain/calendar';
 import type { Principal } from '../../api/auth';
 import { completeTaskUpdate, getDossierQuery, observeDossierUpdate, type Actor } from '../../workflows/messages';
 import { birthRegistration } from '../support/factories';
+import { keepHistory } from '../support/histories';
 import { startTimeSkippingEnv, type TimeSkippingEnv } from '../support/time-skipping';
 
 let ts: TimeSkippingEnv;
@@ -88,6 +89,7 @@ test('land without legal papers is posted publicly for 15 days before the certif
   expect((await handle.query(getDossierQuery)).status).toBe(6);
   await dossiers.confirmCounterPayment(code, 'LE-PHI-GCN', counter, { receiptNo: 'BL-GCN-0001' });
   expect(await handle.result()).toEqual({ status: 10 });
+  await keepHistory(ts.env.client, 'land-posting-pauses-clock', code);
   const notified = await ts.db('dossier_events').where({ dossier_code: code, type: 'notified', step_id: 'tell' });
   expect(notified).toHaveLength(1);
 });
