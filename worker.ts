@@ -52,7 +52,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel, 'worker');
+  const log = createLogger(config.logLevel, 'worker', config.logFormat);
   if (!config.databaseUrl || !config.temporal.address) {
     throw new Error('worker.ts alone needs DATABASE_URL and TEMPORAL_ADDRESS; `npm start` runs everything together');
   }

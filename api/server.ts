@@ -23,7 +23,7 @@ export function listen(deps: AppDeps, port: number): Promise<Server> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel, 'api');
+  const log = createLogger(config.logLevel, 'api', config.logFormat);
   if (!config.databaseUrl || !config.temporal.address || !config.jwtSecret) {
     throw new Error('api/server.ts alone needs DATABASE_URL, TEMPORAL_ADDRESS and JWT_SECRET; `npm start` runs everything together');
   }

@@ -51,6 +51,7 @@ const variables = {
     description: 'name of the information system, printed on forms and carried by their QR codes' },
   PUBLIC_LOOKUP_LIMIT: { type: 'integer', minimum: 1, default: 30, description: 'public dossier lookups allowed per address per minute' },
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
+  LOG_FORMAT: { type: 'string', enum: ['auto', 'json', 'pretty'], default: 'auto', description: 'log lines as JSON (for collectors) or readable text; auto: readable on a terminal, JSON otherwise' },
 } as const;
 
 type VarName = keyof typeof variables;
@@ -75,6 +76,7 @@ export interface Config {
   jwtSecret?: string;
   tokenTtl: string;
   logLevel: string;
+  logFormat: 'json' | 'pretty';
   dossier: { stepWarningLeadMs: number; apologyLeadMs: number };
   integrations: { paymentSecret?: string; handoffSecret?: string; partnerSecrets: Record<string, string>; reconciliationCron: string };
   delivery: {
@@ -143,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: v.JWT_SECRET,
     tokenTtl: v.TOKEN_TTL,
     logLevel: v.LOG_LEVEL,
+    logFormat: v.LOG_FORMAT === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : v.LOG_FORMAT,
     dossier: { stepWarningLeadMs: (v.STEP_WARNING_LEAD_HOURS as number) * 3600_000, apologyLeadMs: (v.APOLOGY_LEAD_HOURS as number) * 3600_000 },
     integrations: { paymentSecret: v.PAYMENT_CALLBACK_SECRET, handoffSecret: v.HANDOFF_SECRET, reconciliationCron: v.RECONCILIATION_CRON,
       partnerSecrets: Object.fromEntries(((v.PARTNER_SECRETS as string | undefined) ?? '').split(',').filter(Boolean)

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import type { Logger } from './logger';
+import { maskAddress } from './mask';
 
 export interface MailSink {
   /** the SMTP URL to send to */
@@ -32,7 +33,7 @@ export async function startMailSink({ dir, log, port = 0 }: { dir: string; log: 
         const to = session.envelope.rcptTo.map((r) => r.address).join(',');
         const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${count}.eml`);
         writeFile(file, Buffer.concat(chunks)).then(() => {
-          log.info({ to, file }, 'mail kept by the local mail sink');
+          log.info({ to: maskAddress(to), file }, 'mail kept by the local mail sink');
           callback();
         }, (err: Error) => callback(err));
       });

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from './logger';
 import { PermanentDeliveryError } from './outbox';
+import { maskAddress } from './mask';
 
 export interface SmsMessage {
   to: string;
@@ -24,7 +25,7 @@ export function createLocalSmsGateway({ db, log }: { db: Knex; log: Logger }): S
     async send({ to, text, key }) {
       await db('sms_messages').insert({ key, to, text }).onConflict('key').ignore();
       const row = await db('sms_messages').where({ key }).first('id');
-      log.info({ to, key }, 'SMS kept by the local gateway');
+      log.info({ to: maskAddress(to), key }, 'SMS kept by the local gateway');
       return { id: `local-${row.id}` };
     },
   };

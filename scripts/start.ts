@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const log = createLogger(config.logLevel, 'platform');
+  const log = createLogger(config.logLevel, 'platform', config.logFormat);
   // we stop the worker ourselves, in order, on Ctrl-C
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
   const platform = await startPlatform(config, { log });

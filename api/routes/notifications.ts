@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { TemplateRenderer } from '../../activities/notifications-templates';
 import { requireOfficer } from '../auth';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors';
+import { maskAddress } from '../../lib/mask';
 
 const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
 
@@ -17,14 +18,6 @@ export function pageParams(req: Request) {
 export function idParam(raw: string): string {
   if (!/^[1-9][0-9]{0,17}$/.test(raw)) throw new BadRequestError(`the id must be a positive integer, not "${raw}"`);
   return raw;
-}
-
-/** Enough of an address for ops to recognise it, not enough to read it off the screen. */
-function mask(address: string | null): string | null {
-  if (!address) return null;
-  const at = address.indexOf('@');
-  if (at > 0) return `${address.slice(0, Math.min(2, at))}***${address.slice(at)}`;
-  return address.length > 6 ? `${address.slice(0, 3)}****${address.slice(-3)}` : '****';
 }
 
 /**
@@ -95,7 +88,7 @@ export function notificationsRouter(deps: { db: Knex; renderer: TemplateRenderer
     const [{ count }] = await q.clone().count<{ count: string }[]>({ count: '*' });
     res.json({
       items: rows.map((r: Record<string, any>) => ({ id: String(r.id), key: r.key, dossierCode: r.dossier_code, recipient: r.recipient, channel: r.channel,
-        template: r.template, state: r.state, address: mask(r.address), attempts: r.attempts, lastError: r.last_error,
+        template: r.template, state: r.state, address: maskAddress(r.address), attempts: r.attempts, lastError: r.last_error,
         nextAttemptAt: r.state === 'pending' ? iso(r.next_attempt_at) : null, sentAt: iso(r.sent_at), createdAt: iso(r.created_at) })),
       total: Number(count), page, pageSize,
     });
