@@ -29,6 +29,19 @@ export interface CloseExternalHandoffInput {
   at: string;
 }
 
+export interface CancelExternalHandoffInput {
+  handoffId: string;
+  dossierCode: string;
+  stepId: string;
+  iteration: number;
+  endpoint: string;
+  toAgency: string;
+  /** the lead dossier's ending status: 7 withdrawn, 8 stopped */
+  status: number;
+  reason: string;
+  at: string;
+}
+
 export interface HandoffActivities {
   /**
    * Sends the dossier package to an external partner over HTTP, signed, with the idempotency key
@@ -38,6 +51,11 @@ export interface HandoffActivities {
   sendHandoffPackage(input: SendHandoffInput): Promise<{ handoffId: string; partnerReference: string | null }>;
   /** Records how an external handoff came back (answered or timed out), once. */
   closeExternalHandoff(input: CloseExternalHandoffInput): Promise<void>;
+  /**
+   * The lead dossier ended (withdrawn or stopped) while the partner had it: closes the hop as
+   * `cancelled` and tells the partner, signed, with the idempotency key `<dossier>:<step>:<iteration>:cancel`.
+   */
+  cancelExternalHandoff(input: CancelExternalHandoffInput): Promise<void>;
 }
 
 const RETRYABLE = new Set([408, 425, 429]);
@@ -98,6 +116,28 @@ export function createHandoffActivities({ db, integrations, storage }: { db: Kne
       }
       await db('handoffs').where({ id: hop.id }).whereNull('sent_at').update({ sent_at: db.fn.now(), partner_reference: partnerReference });
       return { handoffId: hop.id, partnerReference };
+    },
+
+    async cancelExternalHandoff(c) {
+      if (!integrations) throw ApplicationFailure.nonRetryable('the worker has no handoff key configured', 'NotConfiguredError');
+      await db('handoffs').where({ id: c.handoffId }).whereNull('returned_at').update({ outcome: 'cancelled', reason: c.reason, returned_at: c.at });
+      const body = JSON.stringify({ event: 'cancelled', handoff: { id: c.handoffId, stepId: c.stepId, iteration: c.iteration },
+        dossier: { code: c.dossierCode, status: c.status }, reason: c.reason, at: c.at });
+      let res: Response;
+      try {
+        res = await fetch(c.endpoint, {
+          method: 'POST', body, signal: AbortSignal.timeout(20_000),
+          headers: { 'content-type': 'application/json', 'Idempotency-Key': `${c.dossierCode}:${c.stepId}:${c.iteration}:cancel`,
+            [SIGNATURE_HEADER]: signBody(partnerSecret(integrations, c.toAgency), body) },
+        });
+      } catch (err) {
+        throw new Error(`partner ${c.toAgency} at ${c.endpoint} is unreachable: ${(err as Error).message}`, { cause: err });
+      }
+      if (!res.ok) {
+        const message = `partner ${c.toAgency} answered the cancellation with ${res.status}: ${(await res.text().catch(() => '')).slice(0, 500)}`;
+        if (res.status >= 500 || RETRYABLE.has(res.status)) throw new Error(message);
+        throw ApplicationFailure.nonRetryable(message, 'PartnerRejectedError');
+      }
     },
 
     async closeExternalHandoff(c) {

@@ -62,6 +62,13 @@ const payments = proxyActivities<PaymentActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+/** Telling a partner that the lead dossier ended: tried for a while, then recorded as undelivered (the dossier still ends). */
+const partnerNotices = proxyActivities<HandoffActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+});
+
 /** Partner agencies answer slowly and sometimes not at all: retried until the step's deadline stops waiting. */
 const partners = proxyActivities<HandoffActivities>({
   startToCloseTimeout: '1 minute',
@@ -571,6 +578,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
    * signed answer until the step's deadline. The answer's `done`/`refused` picks the step's outcome; no
    * answer in time takes the `timeout` outcome, or stops the dossier when the step has none.
    */
+  /** External handoffs whose partner still has the dossier, by handoff id: told when the dossier ends early. */
+  const openExternal: Record<string, { stepId: string; iteration: number; endpoint: string; toAgency: string }> = {};
+
   async function externalHandoff(step: HandoffStep, endpoint: string): Promise<string | null> {
     const iteration = (iterations[step.id] ?? 0) + 1;
     iterations[step.id] = iteration;
@@ -591,15 +601,18 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     };
     let sent = false;
     let rejected: string | undefined;
+    openExternal[handoffId] = { stepId: step.id, iteration, endpoint, toAgency: step.to.agency };
     const sending = new CancellationScope();
     void sending.run(() => partners.sendHandoffPackage({ handoffId, dossierCode, stepId: step.id, iteration, endpoint,
       fromAgency: plan.agency, toAgency: step.to.agency, actor: lastActor, handedAt, dueAt }))
       .then(() => { sent = true; }, (err: Error & { cause?: Error }) => {
         if (!isCancellation(err)) rejected = err.cause?.message ?? err.message;
       });
-    const close = (outcome: string, fields: { reason?: string; answer?: PartnerAnswerInput } = {}) =>
-      partners.closeExternalHandoff({ handoffId, outcome, reason: fields.reason, data: fields.answer?.data, receivedBy: fields.answer?.receivedBy,
+    const close = (outcome: string, fields: { reason?: string; answer?: PartnerAnswerInput } = {}) => {
+      delete openExternal[handoffId];
+      return partners.closeExternalHandoff({ handoffId, outcome, reason: fields.reason, data: fields.answer?.data, receivedBy: fields.answer?.receivedBy,
         receivedAt: fields.answer?.receivedAt, answeredBy: fields.answer?.answeredBy, at: now() });
+    };
     try {
       const delivered = await waitFor(() => sent || rejected !== undefined || answered(), remaining());
       if (!delivered) sending.cancel();
@@ -897,6 +910,15 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     for (const id of Object.keys(openTasks)) delete openTasks[id];
     await CancellationScope.nonCancellable(async () => {
       await db.cancelOpenTasks({ dossierCode, reason: end.reason });
+      const external = Object.entries(openExternal);
+      if (external.length && patched('cancel-external-handoffs')) {
+        for (const [handoffId, hop] of external) {
+          const told = await partnerNotices.cancelExternalHandoff({ handoffId, dossierCode, ...hop, status: end.status, reason: end.reason, at: now() })
+            .then(() => true, () => false);
+          await record(told ? 'handoff-cancelled' : 'handoff-cancel-undelivered', { actor: end.actor, stepId: hop.stepId, reason: end.reason,
+            data: { handoffId, to: hop.toAgency, iteration: hop.iteration } });
+        }
+      }
       for (const child of children) {
         await getExternalWorkflowHandle(child).signal(withdrawSignal, { actor: end.actor, reason: `Hồ sơ ${dossierCode}: ${end.reason}` })
           .catch(() => undefined);

@@ -303,3 +303,30 @@ test('a timeout outcome needs an external partner and the step\'s deadline', asy
   expect(res2.body.error.details).toEqual([{ path: '$.steps[1].outcomes.timeout', message: 'only a handoff to an external "endpoint" times out' }]);
   expect((await http.post('/api/procedures/validate', { ...def, code: `9.9${randomUUID().slice(0, 5)}` }, designer)).status).toBe(200);
 });
+
+test('a dossier stopped while an external partner has it: the hop is cancelled and the partner told, signed', async () => {
+  const partner = await startPartner();
+  stops.push(() => new Promise((r) => partner.server.close(r)));
+  const def = externalProcedure(partner.url);
+  await publishExternal({ ...def, code: '9.900315',
+    steps: def.steps.map((s) => (s.id === 'tax' ? { ...s, deadline: { iso: 'PT1H' } } : s)) });
+  const code = await submit('9.900315');
+  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  const pkg = await until('the package', async () => partner.received[0]);
+  const stopped = await http.post(`/api/dossiers/${code}/stop`, { reason: 'Người nộp không đủ điều kiện' }, cuong);
+  expect(stopped.status).toBe(200);
+  expect(await env.client.workflow.getHandle(code).result()).toEqual({ status: 8 });
+
+  const notice = await until('the cancellation', async () => partner.received[1]);
+  expect(notice.headers['idempotency-key']).toBe(`${code}:tax:1:cancel`);
+  expect(notice.headers['x-signature']).toBe(`sha256=${createHmac('sha256', TEST_SECRETS.handoffSecret).update(notice.raw).digest('hex')}`);
+  expect(notice.body).toMatchObject({ event: 'cancelled', handoff: { id: pkg.body.handoff.id, stepId: 'tax', iteration: 1 },
+    dossier: { code, status: 8 }, reason: 'Người nộp không đủ điều kiện' });
+  const view = (await http.get(`/api/dossiers/${code}`, lan)).body;
+  expect(view.hops).toEqual([expect.objectContaining({ id: pkg.body.handoff.id, outcome: 'cancelled' })]);
+  expect(view.history.find((e: { type: string }) => e.type === 'handoff-cancelled'))
+    .toMatchObject({ stepId: 'tax', actor: 'cuong.lanhdao-mybinh', reason: 'Người nộp không đủ điều kiện' });
+  // the partner's answer after the end is refused
+  expect((await answer(pkg.body.handoff.callbackUrl, { outcome: 'done' })).status).toBe(409);
+  await keepHistory(env.client, 'external-handoff-cancelled', code);
+});
