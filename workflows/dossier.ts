@@ -81,6 +81,8 @@ const docs = proxyActivities<DocumentActivities>({
 });
 
 const SYSTEM: Actor = { username: 'system' };
+/** The legal time to check an online dossier at the counter (accept, ask for a supplement, or refuse). */
+const ONLINE_INTAKE = { workingHours: 8 };
 /** Step id of the apology task; the double underscore keeps it apart from any designer's step id. */
 export const APOLOGY_STEP = '__apology';
 const HOUR = 3600_000;
@@ -659,7 +661,10 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       iterations[step.id] = 1;
       completion = { taskId: '', outcome: 'accept', actor: input.receivedBy, comment: 'Tiếp nhận tại Bộ phận Một cửa' };
     } else {
-      completion = await humanTask(step, step.assignee, { accept: 'next', supplement: 'supplement', refuse: 'refuse' });
+      // the law gives the counter 8 working hours to check an online dossier: the default when the designer set no deadline
+      const intake = !step.deadline && input.channel === 'online' && patched('online-intake-8h')
+        ? { ...step, deadline: ONLINE_INTAKE } : step;
+      completion = await humanTask(intake, step.assignee, { accept: 'next', supplement: 'supplement', refuse: 'refuse' });
     }
     switch (completion.outcome as ReceptionOutcome) {
       case 'accept': {

@@ -5,7 +5,9 @@
  * cancelled, a partner dossier is withdrawn too, the run completes with nothing left waiting.
  * Real PostgreSQL, real Temporal, real HTTP.
  */
+import { createCalendarStore } from '../../activities/calendar-store';
 import { createProcedureService } from '../../api/services/procedures';
+import { addDuration } from '../../domain/calendar';
 import { publishSamples } from '../../api/services/seed';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
@@ -130,4 +132,15 @@ describe.each(['wait', 'handoff', 'payment', 'counter'] as const)('while waiting
     const again = await http.post(`/api/dossiers/${code}/stop`, { reason: 'lần nữa' }, cuong);
     expect(again.status).toBe(409);
   });
+});
+
+test('an online dossier must be checked at the counter within 8 working hours when the procedure sets no time', async () => {
+  const submitted = await http.post('/api/dossiers', birthRegistration({ procedureCode: CODE, application: { stage: 'wait' } }));
+  const { code } = submitted.body as { code: string };
+  const task = await eventually(async () => (await http.get(`/api/tasks?dossier=${encodeURIComponent(code)}`, lan)).body.items[0], 'the reception task');
+  const opened = await env.db('dossier_events').where({ dossier_code: code, type: 'task-opened', step_id: 'receive' }).first();
+  const calendar = await createCalendarStore(env.db).calendarFor('UBND-XA-MY-BINH');
+  const from = new Date(Math.floor(Date.parse(opened.at) / 60_000) * 60_000).toISOString();
+  expect(Date.parse(task.dueAt)).toBe(Date.parse(addDuration(calendar, from, { workingHours: 8 })));
+  expect(opened.data).toMatchObject({ dueAt: expect.any(String) });
 });
