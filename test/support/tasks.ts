@@ -41,11 +41,12 @@ export interface InboxTask {
 
 /**
  * One look at the inbox of the officer with `token` for a task of `dossierCode` (at `stepId` if given):
- * the task, or `undefined` when there is none right now. For tests that check the inbox at once.
+ * the {@link InboxTask}, or `undefined` when there is none right now. For tests that check the inbox at
+ * once (typed loosely, as those tests read the task's fields straight off the answer).
  *
  * @throws Error when the inbox does not answer 200
  */
-export async function inboxTask(http: HttpClient, token: string, dossierCode: string, stepId?: string): Promise<InboxTask | undefined> {
+export async function inboxTask(http: HttpClient, token: string, dossierCode: string, stepId?: string): Promise<any> {
   const inbox = await http.get<{ items: InboxTask[] }>(`/api/tasks?dossier=${encodeURIComponent(dossierCode)}&pageSize=200`, token);
   if (inbox.status !== 200) throw new Error(`the inbox answered ${inbox.status}: ${JSON.stringify(inbox.body)}`);
   return inbox.body.items.find((t) => t.dossierCode === dossierCode && (stepId === undefined || t.stepId === stepId));
