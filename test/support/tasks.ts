@@ -58,8 +58,8 @@ export async function inboxTask(http: HttpClient, token: string, dossierCode: st
  *
  * @throws Error `timed out waiting for the <step> task of <dossier>` when it never shows
  */
-export function findTask(http: HttpClient, token: string, dossierCode: string, stepId?: string, options?: PollOptions): Promise<InboxTask> {
-  return eventually(() => inboxTask(http, token, dossierCode, stepId), `the ${stepId ?? 'open'} task of ${dossierCode}`, options);
+export function findTask(http: HttpClient, token: string, dossierCode: string, stepId?: string): Promise<InboxTask> {
+  return eventually(() => inboxTask(http, token, dossierCode, stepId), `the ${stepId ?? 'open'} task of ${dossierCode}`);
 }
 
 /**
