@@ -1,7 +1,8 @@
 /** Officer accounts and the org registry over real HTTP: who may do what, and effects that apply at once. */
 import { randomBytes } from 'node:crypto';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { httpClient, type HttpClient } from '../support/http';
+import { loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -14,7 +15,7 @@ const person = () => `cb${randomBytes(4).toString('hex')}`;
 beforeAll(async () => {
   env = await startTestEnv();
   http = httpClient(env.apiUrl);
-  [admin, ops, lan] = await Promise.all(['admin.motcua-mybinh', 'thietke.lanhdao-mybinh', 'lan.motcua-mybinh'].map((u) => http.login(u, DEMO_PASSWORD)));
+  [admin, ops, lan] = await loginDemo(http, 'admin.motcua-mybinh', 'thietke.lanhdao-mybinh', 'lan.motcua-mybinh');
 });
 afterAll(() => env?.stop());
 

@@ -1,8 +1,9 @@
 /** The business calendar over the API: the yearly holiday table and an agency's office hours. */
 import { createCalendarStore } from '../../activities/calendar-store';
 import { addDuration } from '../../domain/calendar';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { httpClient, type HttpClient } from '../support/http';
+import { loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -12,8 +13,7 @@ let lan: string;
 beforeAll(async () => {
   env = await startTestEnv();
   http = httpClient(env.apiUrl);
-  ops = await http.login('thietke.lanhdao-mybinh', DEMO_PASSWORD);
-  lan = await http.login('lan.motcua-mybinh', DEMO_PASSWORD);
+  [ops, lan] = await loginDemo(http, 'thietke.lanhdao-mybinh', 'lan.motcua-mybinh');
 });
 afterAll(async () => {
   await env?.db('calendar_years').where({ year: 2031 }).delete();

@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDocumentActivities } from '../../activities/documents';
-import { DEMO_PASSWORD, startTestEnv, testDocuments, type TestEnv } from '../support/env';
+import { startTestEnv, testDocuments, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
-import { completeStep, download, eventually, pdf, png, publishDocumentsProcedure, upload } from '../support/documents';
+import { download, pdf, png, publishDocumentsProcedure, upload } from '../support/documents';
+import { completeTask, eventually, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   env = await startTestEnv();
   await publishDocumentsProcedure(env.db, CODE);
   http = httpClient(env.apiUrl);
-  [lan, binh] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh'].map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh');
 });
 afterAll(() => env?.stop());
 
@@ -57,8 +58,8 @@ test('a wrong media type, a mismatched name or an oversize file is refused with 
 
 test('a supplement is checked the same way', async () => {
   const { body } = await http.post('/api/dossiers', submission({ documents: [upload('TO-KHAI', 'to-khai.pdf', pdf('tk'))] }));
-  await completeStep(http, lan, body.code, 'receive', { outcome: 'accept', comment: 'ok' });
-  await completeStep(http, binh, body.code, 'review', { outcome: 'missing', comment: 'Thiếu giấy tờ tùy thân' });
+  await completeTask(http, lan, body.code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, binh, body.code, 'review', { outcome: 'missing', comment: 'Thiếu giấy tờ tùy thân' });
   const bad = await http.post(`/api/dossiers/${body.code}/supplement`, { documents: [upload('GIAY-TO', 'cccd.jpg', png())] }, body.applicantToken);
   expect(bad.status).toBe(422);
   expect(bad.body.error.details).toEqual([{ path: '$.documents[0].fileName', message: 'cccd.jpg: ends in .jpg but the content is image/png (.png)' }]);
@@ -77,7 +78,7 @@ test('documents are stored in the file store, digitized with officer, metadata a
   const { body } = await http.post('/api/dossiers', submission({ documents: [upload('TO-KHAI', 'to-khai.pdf', toKhai),
     upload('GIAY-TO', 'cccd.pdf', giayTo, 'application/pdf')] }));
   const { code, applicantToken } = body;
-  await completeStep(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
   const event = await digitizedEvent(code);
   expect(event).toMatchObject({ actor: 'lan.motcua-mybinh', data: { digitized: ['TO-KHAI', 'GIAY-TO'], missing: [], reused: [] } });
 
@@ -121,7 +122,7 @@ test('a document in the applicant\'s data store is reused: not uploaded, not ask
   const giayTo = pdf(`căn cước ${Math.random()}`);
   const first = await http.post('/api/dossiers', submission({ documents: [upload('TO-KHAI', 'to-khai.pdf', toKhai), upload('GIAY-TO', 'cccd.pdf', giayTo)] }));
   const applicant = (await env.db('dossiers').where({ code: first.body.code }).first()).applicant;
-  await completeStep(http, lan, first.body.code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, first.body.code, 'receive', { outcome: 'accept', comment: 'ok' });
   await digitizedEvent(first.body.code);
 
   // the applicant proves who they are with the token of their earlier dossier, and gives only one document by reference
@@ -129,7 +130,7 @@ test('a document in the applicant\'s data store is reused: not uploaded, not ask
     first.body.applicantToken);
   expect(second.status).toBe(201);
   const { code } = second.body;
-  await completeStep(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
   const event = await digitizedEvent(code);
   expect(event.data).toEqual({ digitized: ['TO-KHAI', 'GIAY-TO'], missing: [], reused: ['TO-KHAI', 'GIAY-TO'] });
   const view = (await http.get(`/api/dossiers/${code}`, lan)).body;
@@ -160,7 +161,7 @@ test('a document in the applicant\'s data store is reused: not uploaded, not ask
 test('reusing is refused with a clear error when the document is not in the store or the caller is not its owner', async () => {
   const first = await http.post('/api/dossiers', submission({ documents: [upload('TO-KHAI', 'to-khai.pdf', pdf(`${Math.random()}`))] }));
   const applicant = (await env.db('dossiers').where({ code: first.body.code }).first()).applicant;
-  await completeStep(http, lan, first.body.code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, first.body.code, 'receive', { outcome: 'accept', comment: 'ok' });
   await digitizedEvent(first.body.code);
 
   const missing = await http.post('/api/dossiers', submission({ applicant, documents: [{ code: 'TO-KHAI', reuse: true }, { code: 'UY-QUYEN', reuse: true }] }),

@@ -9,9 +9,10 @@ import { createCalendarStore } from '../../activities/calendar-store';
 import { createProcedureService } from '../../api/services/procedures';
 import { addDuration } from '../../domain/calendar';
 import { publishSamples } from '../../api/services/seed';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, eventually, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -50,18 +51,9 @@ beforeAll(async () => {
   await procedures.upload(definition, 'test');
   await procedures.publish(CODE, 1, 'test');
   http = httpClient(env.apiUrl);
-  [lan, cuong] = await Promise.all(['lan.motcua-mybinh', 'cuong.lanhdao-mybinh'].map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'cuong.lanhdao-mybinh');
 });
 afterAll(() => env?.stop());
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A dossier accepted at the counter and now waiting in `stage`. */
 async function dossierWaitingIn(stage: Stage) {
@@ -70,9 +62,7 @@ async function dossierWaitingIn(stage: Stage) {
   }));
   expect(submitted.status).toBe(201);
   const { code, applicantToken } = submitted.body as { code: string; applicantToken: string };
-  const reception = await eventually(async () => (await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, lan)).body.items
-    .find((t: { dossierCode: string }) => t.dossierCode === code), 'the reception task');
-  expect((await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'Đủ hồ sơ' }, lan)).status).toBe(200);
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Đủ hồ sơ' });
   const expected = { wait: 'post', handoff: 'partner', payment: 'pay', counter: 'give' }[stage];
   await eventually(async () => {
     const view = (await http.get(`/api/dossiers/${code}`, lan)).body;

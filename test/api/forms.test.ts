@@ -12,10 +12,11 @@ import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
 import { parseQrText } from '../../domain/qr';
 import { createLogger } from '../../lib/logger';
-import { DEMO_PASSWORD, JWT_SECRET, startTestEnv, type TestEnv, testDocuments, TEST_DOCUMENT_LIMITS } from '../support/env';
+import { JWT_SECRET, startTestEnv, type TestEnv, testDocuments, TEST_DOCUMENT_LIMITS } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { pdfText, qrOfHtml, visibleText } from '../support/forms';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, loginDemo } from '../support/tasks';
 
 const SYSTEM = 'Hệ thống thông tin giải quyết TTHC (thử nghiệm)';
 const LINKED = '9.907001';
@@ -57,32 +58,13 @@ beforeAll(async () => {
   server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   http = httpClient(baseUrl);
-  [lan, binh, cuong] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh']
-    .map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
   if (out) mkdirSync(out, { recursive: true });
 });
 afterAll(async () => {
   if (server) await new Promise((r) => { server.closeAllConnections(); server.close(r); });
   await env?.stop();
 });
-
-/** The dossier's open task at a step, as the dossier view lists it (the shared inboxes hold other tests' tasks too). */
-async function waitForTask(token: string, code: string, stepId: string) {
-  for (let i = 0; i < 150; i++) {
-    const view = await http.get(`/api/dossiers/${code}`, token);
-    const task = view.body.tasks?.find((t: { stepId: string; state: string }) => t.stepId === stepId && (t.state === 'open' || t.state === 'claimed'));
-    if (task) return task;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no task ${stepId} for ${code}`);
-}
-
-async function complete(token: string, code: string, stepId: string, body: Record<string, unknown>) {
-  const task = await waitForTask(token, code, stepId);
-  const res = await http.post(`/api/tasks/${task.id}/complete`, body, token);
-  expect(res.status).toBe(200);
-  return res.body.dossier;
-}
 
 /** A form as HTML, PDF and JSON (fields); the files kept under FORMS_OUT when set. */
 async function fetchForm(path: string, token: string, name: string) {
@@ -139,7 +121,7 @@ describe('a birth registration from submission to return', () => {
   });
 
   test('form 01, the receipt: who, what, the documents received, the appointment, and a QR code that says so', async () => {
-    const accepted = await complete(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+    const { dossier: accepted } = await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
     const dossier = (await http.get(`/api/dossiers/${code}`, lan)).body;
     const form = await fetchForm(`/api/dossiers/${code}/forms/receipt`, lan, '01-receipt');
 
@@ -182,7 +164,7 @@ describe('a birth registration from submission to return', () => {
   });
 
   test('form 02 lists every missing item once, with its reason; form 03 does not apply', async () => {
-    const paused = await complete(binh, code, 'review', {
+    const { dossier: paused } = await completeTask(http, binh, code, 'review', {
       outcome: 'missing', comment: 'Thiếu giấy tờ theo danh sách',
       data: { missing: [
         { document: 'GIAY-CHUNG-SINH', reason: 'Bản chụp không đọc được' },
@@ -216,8 +198,8 @@ describe('a birth registration from submission to return', () => {
     const resumed = await http.post(`/api/dossiers/${code}/supplement`, { documents: [{ code: 'GIAY-CHUNG-SINH', fileName: 'gcs.pdf',
       contentBase64: Buffer.from('%PDF-1.4 giấy chứng sinh').toString('base64') }] }, applicantToken);
     expect(resumed.status).toBe(200);
-    await complete(binh, code, 'review', { outcome: 'approve', data: { documentsComplete: true } });
-    const done = await complete(cuong, code, 'sign', { outcome: 'approve' });
+    await completeTask(http, binh, code, 'review', { outcome: 'approve', data: { documentsComplete: true } });
+    const { dossier: done } = await completeTask(http, cuong, code, 'sign', { outcome: 'approve' });
     expect(done.status).toBe(10);
 
     const form = await fetchForm(`/api/dossiers/${code}/forms/control-slip`, lan, '05-control-slip');
@@ -251,7 +233,7 @@ describe('a birth registration from submission to return', () => {
 
 test('form 03, the refusal, lists each written reason', async () => {
   const { body } = await http.post('/api/dossiers', birthRegistration({ applicant: { fullName: 'Phạm Văn Tú', idNumber: '079201000111' } }));
-  await complete(lan, body.code, 'receive', { outcome: 'refuse', comment: '1. Hồ sơ không thuộc thẩm quyền của phường\n2. Giấy chứng sinh bị tẩy xóa' });
+  await completeTask(http, lan, body.code, 'receive', { outcome: 'refuse', comment: '1. Hồ sơ không thuộc thẩm quyền của phường\n2. Giấy chứng sinh bị tẩy xóa' });
   const form = await fetchForm(`/api/dossiers/${body.code}/forms/refusal`, body.applicantToken, '03-refusal');
   expect(form.text).toContain('Mẫu số 03');
   expect(form.text).toContain('PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ');
@@ -271,10 +253,10 @@ test('form 04, the apology, and a control slip with a hop to a partner agency', 
   const { body } = await http.post('/api/dossiers', birthRegistration({ procedureCode: LINKED, application: {},
     applicant: { fullName: 'Đỗ Minh Quân', idNumber: '089099000222', organization: 'Công ty TNHH Mỹ Bình' } }));
   const { code } = body;
-  const accepted = await complete(lan, code, 'receive', { outcome: 'accept', comment: 'Đủ hồ sơ' });
+  const { dossier: accepted } = await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Đủ hồ sơ' });
   const firstAppointment = accepted.appointmentAt as string;
   const newDate = DateTime.fromISO(firstAppointment).plus({ days: 3 }).toUTC().toISO()!;
-  await complete(cuong, code, '__apology', { outcome: 'issued', data: { newAppointmentAt: newDate, reason: 'Chờ kết quả liên thông khai sinh' } });
+  await completeTask(http, cuong, code, '__apology', { outcome: 'issued', data: { newAppointmentAt: newDate, reason: 'Chờ kết quả liên thông khai sinh' } });
 
   const apology = await fetchForm(`/api/dossiers/${code}/forms/apology`, lan, '04-apology');
   expect(apology.text).toContain('Mẫu số 04');
@@ -290,10 +272,10 @@ test('form 04, the apology, and a control slip with a hop to a partner agency', 
 
   // the partner dossier (birth registration) is received, appraised and signed; then the lead agency signs
   const partner = (await env.db('handoffs').where({ dossier_code: code }).first()).partner_dossier_code as string;
-  await complete(lan, partner, 'receive', { outcome: 'accept' });
-  await complete(binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
-  await complete(cuong, partner, 'sign', { outcome: 'approve' });
-  await complete(cuong, code, 'sign', { outcome: 'approve' });
+  await completeTask(http, lan, partner, 'receive', { outcome: 'accept' });
+  await completeTask(http, binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
+  await completeTask(http, cuong, partner, 'sign', { outcome: 'approve' });
+  await completeTask(http, cuong, code, 'sign', { outcome: 'approve' });
 
   const slip = await fetchForm(`/api/dossiers/${code}/forms/control-slip`, lan, '05-control-slip-handoff');
   const rows = slip.fields.rows as { step: string; from: { party: string; person: string }; to: { party: string; person: string; at: string };
@@ -312,7 +294,7 @@ test('form 04, the apology, and a control slip with a hop to a partner agency', 
 test('form 06, the register of an agency for a period: officers of the agency only', async () => {
   const { body } = await http.post('/api/dossiers', birthRegistration({ applicant: { fullName: 'Vũ Thị Sổ', idNumber: '089188777666',
     phone: '0911222333', address: 'Ấp Mỹ Hòa' } }));
-  await complete(lan, body.code, 'receive', { outcome: 'accept' });
+  await completeTask(http, lan, body.code, 'receive', { outcome: 'accept' });
   const today = DateTime.now().setZone('Asia/Ho_Chi_Minh').toISODate()!;
   const form = await fetchForm(`/api/forms/register?agency=UBND-XA-MY-BINH&from=${today}&to=${today}`, lan, '06-register');
   expect(form.text).toContain('Mẫu số 06');

@@ -12,6 +12,7 @@ import { DEMO_PASSWORD, startTestEnv, TEST_SECRETS, type TestEnv } from '../supp
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, eventually, findTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -78,7 +79,6 @@ async function startPartner(statuses = [202]): Promise<Partner> {
   return partner;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stops: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
@@ -100,39 +100,13 @@ beforeAll(async () => {
     await procedures.publish(def.code, 1, 'test');
   }
   http = httpClient(env.apiUrl);
-  [lan, binh, cuong, hoa, son] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh',
-    'hoa.motcua-thuanhoa', 'son.diachinh-thuanhoa'].map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong, hoa, son] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh',
+    'hoa.motcua-thuanhoa', 'son.diachinh-thuanhoa');
 });
 afterAll(async () => {
   for (const stop of stops) await stop();
   await env?.stop();
 });
-
-async function waitForTask(token: string, code: string, stepId: string) {
-  for (let i = 0; i < 150; i++) {
-    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
-    const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
-    if (task) return task;
-    await sleep(100);
-  }
-  throw new Error(`no ${stepId} task for ${code}`);
-}
-
-async function done(token: string, code: string, stepId: string, body: object) {
-  const task = await waitForTask(token, code, stepId);
-  const res = await http.post(`/api/tasks/${task.id}/complete`, body, token);
-  expect(res.status).toBe(200);
-  return res.body.dossier;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 150; i++) {
-    const value = await probe();
-    if (value) return value;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function submit(procedureCode: string) {
   const res = await http.post('/api/dossiers', birthRegistration({ procedureCode, application: {},
@@ -158,14 +132,14 @@ function answer(url: string, body: object, secret = TEST_SECRETS.handoffSecret) 
 
 test('a joint procedure across two agencies on the platform completes with its hops recorded', async () => {
   const code = await submit(JOINT);
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
-  const partner = await until('the partner dossier', async () => (await env.db('dossiers').where({ parent_code: code }).first())?.code as string);
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  const partner = await eventually(async () => (await env.db('dossiers').where({ parent_code: code }).first())?.code as string, 'the partner dossier');
   expect(partner.startsWith('000.52.31.H01-')).toBe(true);
   // the partner agency works its own dossier; the lead agency's officers cannot
   expect((await http.get(`/api/dossiers/${partner}`, lan)).status).toBe(403);
-  await done(hoa, partner, 'receive', { outcome: 'accept', comment: 'Tiếp nhận hồ sơ liên thông' });
-  await done(son, partner, 'review', { outcome: 'ok' });
-  const finished = await done(cuong, code, 'sign', { outcome: 'approve' });
+  await completeTask(http, hoa, partner, 'receive', { outcome: 'accept', comment: 'Tiếp nhận hồ sơ liên thông' });
+  await completeTask(http, son, partner, 'review', { outcome: 'ok' });
+  const finished = (await completeTask(http, cuong, code, 'sign', { outcome: 'approve' })).dossier;
   expect(finished.status).toBe(10);
 
   const view = (await http.get(`/api/dossiers/${code}`, lan)).body;
@@ -188,8 +162,8 @@ test('an external partner gets the signed package (again after a failure, with t
   stops.push(() => new Promise((r) => partner.server.close(r)));
   await publishExternal(externalProcedure(partner.url));
   const code = await submit(EXTERNAL);
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
-  await until('the package delivered', async () => partner.received[1]);
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  await eventually(async () => partner.received[1], 'the package delivered');
   const [failed, pkg] = partner.received;
   expect(pkg.headers['idempotency-key']).toBe(`${code}:tax:1`);
   expect(failed.headers['idempotency-key']).toBe(`${code}:tax:1`);
@@ -200,7 +174,7 @@ test('an external partner gets the signed package (again after a failure, with t
     contentBase64: Buffer.from('%PDF-1.4 đơn').toString('base64') })]);
   const { callbackUrl, id } = pkg.body.handoff;
   expect(callbackUrl).toBe(`${env.apiUrl}/api/handoffs/${id}/result`);
-  await until('the hop sent', async () => (await env.db('handoffs').where({ id }).whereNotNull('sent_at').first()));
+  await eventually(async () => (await env.db('handoffs').where({ id }).whereNotNull('sent_at').first()), 'the hop sent');
 
   // forged answers change nothing
   const result = { outcome: 'done', receivedBy: 'tiepnhan.thue-kv1', receivedAt: new Date().toISOString(), answeredBy: 'kiemtra.thue-kv1',
@@ -216,7 +190,7 @@ test('an external partner gets the signed package (again after a failure, with t
 
   const accepted = await answer(callbackUrl, result);
   expect(accepted.status).toBe(202);
-  await done(cuong, code, 'sign', { outcome: 'approve' });
+  await completeTask(http, cuong, code, 'sign', { outcome: 'approve' });
   const view = (await http.get(`/api/dossiers/${code}`, lan)).body;
   expect(view.status).toBe(10);
   expect(view.hops).toEqual([expect.objectContaining({ id, kind: 'external', toAgency: TAX, endpoint: partner.url, handedBy: 'lan.motcua-mybinh',
@@ -237,10 +211,10 @@ test('an external partner that never answers leads to the step\'s timeout path',
   stops.push(() => new Promise((r) => partner.server.close(r)));
   await publishExternal(externalProcedure(partner.url));
   const code = await submit(EXTERNAL);
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
-  const pkg = await until('the package', async () => partner.received[0]);
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  const pkg = await eventually(async () => partner.received[0], 'the package');
   // nobody answers; after the step's 5 seconds the specialist is asked to chase the partner
-  const chase = await waitForTask(binh, code, 'chase');
+  const chase = await findTask(http, binh, code, 'chase');
   expect(chase).toBeDefined();
   const view = (await http.get(`/api/dossiers/${code}`, lan)).body;
   expect(view.status).toBe(4);
@@ -250,8 +224,8 @@ test('an external partner that never answers leads to the step\'s timeout path',
   expect(timeout.reason).toContain(TAX);
   const late = await answer(pkg.body.handoff.callbackUrl, { outcome: 'done' });
   expect(late.status).toBe(409);
-  await done(binh, code, 'chase', { outcome: 'ok' });
-  expect((await done(cuong, code, 'sign', { outcome: 'approve' })).status).toBe(10);
+  await completeTask(http, binh, code, 'chase', { outcome: 'ok' });
+  expect((await completeTask(http, cuong, code, 'sign', { outcome: 'approve' })).dossier.status).toBe(10);
   await keepHistory(env.client, 'external-handoff-timeout', code);
 });
 
@@ -260,7 +234,7 @@ test('a partner refusing the package (4xx) is not retried: the step takes its re
   stops.push(() => new Promise((r) => partner.server.close(r)));
   await publishExternal(externalProcedure(partner.url));
   const code = await submit(EXTERNAL);
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
   expect(await env.client.workflow.getHandle(code).result()).toEqual({ status: 8 });
   expect(partner.received).toHaveLength(1);
   const view = (await http.get(`/api/dossiers/${code}`, lan)).body;
@@ -279,7 +253,7 @@ test('with an unreachable partner and no timeout outcome, the dossier stops at t
   delete tax.outcomes.timeout;
   await publishExternal({ ...def, code: EXTERNAL_STOP, steps: def.steps.filter((s) => s.id !== 'chase') });
   const code = await submit(EXTERNAL_STOP);
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
   const result = await env.client.workflow.getHandle(code).result();
   expect(result).toEqual({ status: 8 });
   const view = (await http.get(`/api/dossiers/${code}`, lan)).body;

@@ -4,9 +4,10 @@
  * the clock. Real PostgreSQL, real Temporal, real HTTP.
  */
 import { publishSamples } from '../../api/services/seed';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
+import { inboxTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -18,24 +19,18 @@ beforeAll(async () => {
   env = await startTestEnv();
   await publishSamples(env.db);
   http = httpClient(env.apiUrl);
-  [lan, binh, cuong] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh']
-    .map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
 });
 afterAll(() => env?.stop());
-
-async function taskOf(token: string, code: string) {
-  const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
-  return inbox.body.items.find((t: { dossierCode: string }) => t.dossierCode === code);
-}
 
 /** A dossier brought to one of its waiting states; returns its code and applicant token. */
 async function dossierWaitingIn(state: 'reception' | 'processing' | 'supplement') {
   const { body } = await http.post('/api/dossiers', birthRegistration());
   if (state === 'reception') return body;
-  const reception = await taskOf(lan, body.code);
+  const reception = await inboxTask(http, lan, body.code);
   await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan);
   if (state === 'processing') return body;
-  const review = await taskOf(binh, body.code);
+  const review = await inboxTask(http, binh, body.code);
   const paused = await http.post(`/api/tasks/${review.id}/complete`, { outcome: 'missing', comment: 'Thiếu giấy chứng sinh' }, binh);
   expect(paused.body).toMatchObject({ dossier: { status: 5 } });
   return body;
@@ -80,7 +75,7 @@ describe.each(['reception', 'processing', 'supplement'] as const)('while waiting
 test('the applicant supplements: the same step opens again and the count is kept', async () => {
   const { code, applicantToken } = await dossierWaitingIn('processing');
   expect((await http.post(`/api/dossiers/${code}/supplement`, { note: 'early' }, applicantToken)).status).toBe(409);
-  const review = await taskOf(binh, code);
+  const review = await inboxTask(http, binh, code);
   await http.post(`/api/tasks/${review.id}/complete`, { outcome: 'missing', comment: 'Thiếu giấy chứng sinh' }, binh);
   expect((await http.post(`/api/dossiers/${code}/supplement`, { note: 'x' }, lan)).status).toBe(403);
   const bad = await http.post(`/api/dossiers/${code}/supplement`, { documents: [{ code: 'NOPE', fileName: 'a.pdf', contentBase64: 'JVBERi0=' }] }, applicantToken);
@@ -92,7 +87,7 @@ test('the applicant supplements: the same step opens again and the count is kept
   }, applicantToken);
   expect(resumed.status).toBe(200);
   expect(resumed.body.status).toBe(4);
-  const again = await taskOf(binh, code);
+  const again = await inboxTask(http, binh, code);
   expect(again).toMatchObject({ stepId: 'review', iteration: 2 });
   const view = await http.get(`/api/dossiers/${code}`, lan);
   expect(view.body.supplementCount).toBe(1);

@@ -22,10 +22,10 @@ import type { DispatcherLoop } from '../../lib/outbox';
 import { startNotificationDispatcher } from '../../lib/outbox-notifications';
 import { PermanentDeliveryError } from '../../lib/outbox';
 import { createHttpSmsGateway, createLocalSmsGateway } from '../../lib/sms';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
-import { eventually } from '../support/eventually';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, eventually, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -62,8 +62,7 @@ beforeAll(async () => {
   await procedures.upload(handoffDefinition, 'test');
   await procedures.publish(HANDOFF_PROCEDURE, 1, 'test');
   http = httpClient(env.apiUrl);
-  [lan, binh, cuong, ops] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh', 'thietke.lanhdao-mybinh']
-    .map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong, ops] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh', 'thietke.lanhdao-mybinh');
   smtp = new SMTPServer({
     authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
     onRcptTo(address, _session, callback) {
@@ -103,28 +102,18 @@ async function submit(applicant: Record<string, unknown>, overrides: Record<stri
   return body as { code: string; applicantToken: string };
 }
 
-async function complete(token: string, code: string, stepId: string, body: Record<string, unknown>) {
-  const task = await eventually(`the ${stepId} task of ${code}`, async () => {
-    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
-    return inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
-  });
-  const done = await http.post(`/api/tasks/${task.id}/complete`, body, token);
-  expect(done.status).toBe(200);
-  return done.body;
-}
-
 /** Waits until the dispatcher has handled every email/SMS row of the dossier. */
 async function allDelivered(code: string) {
-  await eventually(`the notifications of ${code} to be handled`, async () =>
-    (await env.db('notifications').where({ dossier_code: code, state: 'pending' }).first('id')) === undefined);
+  await eventually(async () => (await env.db('notifications').where({ dossier_code: code, state: 'pending' }).first('id')) === undefined,
+    `the notifications of ${code} to be handled`);
 }
 
 test('accepted: the email reaches a real SMTP server in Vietnamese, the SMS is recorded, and the applicant sees it in the app', async () => {
   const { email, phone } = contact();
   const { code, applicantToken } = await submit({ email, phone });
-  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
 
-  const [mail] = await eventually('the acceptance email', async () => (mailsTo(email).length ? mailsTo(email) : undefined));
+  const [mail] = await eventually(async () => (mailsTo(email).length ? mailsTo(email) : undefined), 'the acceptance email');
   expect(mail.subject).toBe(`Hồ sơ ${code} đã được tiếp nhận`);
   expect(mail.from?.value[0]).toMatchObject({ address: 'no-reply@motcua.local', name: 'Bộ phận Một cửa' });
   expect(mail.text).toContain('Kính gửi Ông/Bà Nguyễn Văn An,');
@@ -134,7 +123,7 @@ test('accepted: the email reaches a real SMTP server in Vietnamese, the SMS is r
   const appointment = (await http.get(`/api/dossiers/${code}`, lan)).body.appointmentAt;
   expect(appointment).toBeTruthy();
 
-  const sms = await eventually('the acceptance SMS', () => env.db('sms_messages').where({ to: phone }).first());
+  const sms = await eventually(() => env.db('sms_messages').where({ to: phone }).first(), 'the acceptance SMS');
   expect(sms.text).toMatch(new RegExp(`^Hồ sơ ${code.replace(/\./g, '\\.')} đã được tiếp nhận\\. Hẹn trả kết quả: `));
 
   // one notification per channel, although the workflow also asked for the in-app one
@@ -171,15 +160,15 @@ test('accepted: the email reaches a real SMTP server in Vietnamese, the SMS is r
 test('supplement needed, result ready and returned: one email each, in Vietnamese, with the reasons', async () => {
   const { email, phone } = contact();
   const { code, applicantToken } = await submit({ email, phone });
-  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
-  await complete(binh, code, 'review', { outcome: 'missing', comment: 'Thiếu giấy chứng sinh bản chính' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, binh, code, 'review', { outcome: 'missing', comment: 'Thiếu giấy chứng sinh bản chính' });
   const resumed = await http.post(`/api/dossiers/${code}/supplement`, { note: 'Đã bổ sung' }, applicantToken);
   expect(resumed.body.status).toBe(4);
-  await complete(binh, code, 'review', { outcome: 'approve', data: { documentsComplete: true, note: 'Đủ điều kiện' } });
-  const signed = await complete(cuong, code, 'sign', { outcome: 'approve' });
+  await completeTask(http, binh, code, 'review', { outcome: 'approve', data: { documentsComplete: true, note: 'Đủ điều kiện' } });
+  const signed = await completeTask(http, cuong, code, 'sign', { outcome: 'approve' });
   expect(signed.dossier.status).toBe(10);
 
-  await eventually('the four emails', async () => mailsTo(email).length >= 4);
+  await eventually(async () => mailsTo(email).length >= 4, 'the four emails');
   await allDelivered(code);
   const byTime = mailsTo(email).sort((a, b) => (a.date?.getTime() ?? 0) - (b.date?.getTime() ?? 0));
   expect(new Set(byTime.map((m) => m.subject))).toEqual(new Set([
@@ -204,7 +193,7 @@ test('a mail server that refuses for a while: retried with backoff, received onc
   const { email, phone } = contact();
   refuseFor.set(email, 2);
   const { code } = await submit({ email, phone });
-  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
   await allDelivered(code);
   const row = await env.db('notifications').where({ dossier_code: code, template: 'accepted', channel: 'email' }).first();
   expect(row).toMatchObject({ state: 'sent', attempts: 3 });
@@ -214,7 +203,7 @@ test('a mail server that refuses for a while: retried with backoff, received onc
 
 test('refused with no email or phone: those channels are skipped and recorded, the in-app notice carries the reasons', async () => {
   const { code, applicantToken } = await submit({});
-  await complete(lan, code, 'receive', { outcome: 'refuse', comment: 'Không thuộc thẩm quyền giải quyết của phường' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'refuse', comment: 'Không thuộc thẩm quyền giải quyết của phường' });
   await allDelivered(code);
   const rows = await env.db('notifications').where({ dossier_code: code, template: 'refused' }).orderBy('channel');
   expect(rows.map((r) => [r.channel, r.state, r.last_error])).toEqual([
@@ -239,10 +228,10 @@ test('refused with no email or phone: those channels are skipped and recorded, t
 test('stopped by a leader: the applicant is told with the reasons; the address is masked for ops', async () => {
   const { email, phone } = contact();
   const { code } = await submit({ email, phone });
-  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
   const stopped = await http.post(`/api/dossiers/${code}/stop`, { reason: 'Hồ sơ giả mạo giấy tờ' }, cuong);
   expect(stopped.body.status).toBe(8);
-  const mail = await eventually('the stop email', async () => mailsTo(email).find((m) => m.subject === `Hồ sơ ${code} bị dừng xử lý`));
+  const mail = await eventually(async () => mailsTo(email).find((m) => m.subject === `Hồ sơ ${code} bị dừng xử lý`), 'the stop email');
   expect(mail.text).toContain('Lý do: Hồ sơ giả mạo giấy tờ');
   const deliveries = await http.get(`/api/notifications/deliveries?dossier=${code}&channel=email`, ops);
   expect(deliveries.body.items[0].address).toBe(`an***@example.vn`);
@@ -251,13 +240,13 @@ test('stopped by a leader: the applicant is told with the reasons; the address i
 test('a notify step reaches the applicant by email; the partner agency\'s dossier of a handoff tells the applicant nothing', async () => {
   const { email, phone } = contact();
   const { code } = await submit({ email, phone }, { procedureCode: HANDOFF_PROCEDURE });
-  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
-  const partner = await eventually('the partner dossier', async () => (await env.db('dossiers').where({ parent_code: code }).first('code'))?.code);
-  await complete(lan, partner, 'receive', { outcome: 'accept', comment: 'ok' });
-  await complete(binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
-  await complete(cuong, partner, 'sign', { outcome: 'approve' });
-  await eventually('the lead dossier returned', async () => (await env.db('dossiers').where({ code }).first('status')).status === 10);
-  await eventually('the four emails', async () => mailsTo(email).length >= 4);
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  const partner = await eventually(async () => (await env.db('dossiers').where({ parent_code: code }).first('code'))?.code, 'the partner dossier');
+  await completeTask(http, lan, partner, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
+  await completeTask(http, cuong, partner, 'sign', { outcome: 'approve' });
+  await eventually(async () => (await env.db('dossiers').where({ code }).first('status')).status === 10, 'the lead dossier returned');
+  await eventually(async () => mailsTo(email).length >= 4, 'the four emails');
   await allDelivered(code);
   expect(new Set(mailsTo(email).map((m) => m.subject))).toEqual(new Set([
     `Hồ sơ ${code} đã được tiếp nhận`, `Hồ sơ ${code} được chuyển cơ quan phối hợp`, `Hồ sơ ${code} đã có kết quả`, `Hồ sơ ${code} đã trả kết quả`,

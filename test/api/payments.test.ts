@@ -9,10 +9,11 @@ import { createProcedureService } from '../../api/services/procedures';
 import { signBody } from '../../lib/integrations';
 import { vietnamDay } from '../../lib/payments/provider';
 import { ensureReconciliationSchedule } from '../../lib/schedules/reconciliation';
-import { DEMO_PASSWORD, startTestEnv, TEST_SECRETS, type TestEnv } from '../support/env';
+import { startTestEnv, TEST_SECRETS, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -45,34 +46,19 @@ beforeAll(async () => {
   await procedures.upload(definition, 'test');
   await procedures.publish(CODE, 1, 'test');
   http = httpClient(env.apiUrl);
-  [lan, binh, cuong] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh']
-    .map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
 });
 afterAll(() => env?.stop());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function done(token: string, code: string, stepId: string, body: object) {
-  for (let i = 0; i < 100; i++) {
-    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
-    const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
-    if (task) {
-      const res = await http.post(`/api/tasks/${task.id}/complete`, body, token);
-      expect(res.status).toBe(200);
-      return res.body.dossier;
-    }
-    await sleep(100);
-  }
-  throw new Error(`no ${stepId} task for ${code}`);
-}
 
 /** A dossier of the test procedure, at its return step with both fees unpaid (status 6, both fees offered online). */
 async function dossierAwaitingFees() {
   const submitted = await http.post('/api/dossiers', birthRegistration({ procedureCode: CODE, application: {} }));
   expect(submitted.status).toBe(201);
   const { code } = submitted.body;
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
-  await done(binh, code, 'review', { outcome: 'approve' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  await completeTask(http, binh, code, 'review', { outcome: 'approve' });
   let view = await http.get(`/api/dossiers/${code}`, lan);
   for (let i = 0; i < 100 && !(view.body.status === 6 && view.body.currentSteps.includes('give')); i++) {
     await sleep(100);

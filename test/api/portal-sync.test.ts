@@ -19,10 +19,10 @@ import type { DispatcherLoop } from '../../lib/outbox';
 import { startDispatchers } from '../../lib/outbox-dispatchers';
 import { startPortalDispatcher } from '../../lib/outbox-portal';
 import { createHttpPortal, type PortalStatusChange } from '../../lib/portal';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
-import { eventually } from '../support/eventually';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, eventually, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -47,8 +47,7 @@ beforeAll(async () => {
   env = await startTestEnv();
   await publishSamples(env.db);
   http = httpClient(env.apiUrl);
-  [lan, binh, cuong, ops] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh', 'thietke.lanhdao-mybinh']
-    .map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong, ops] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh', 'thietke.lanhdao-mybinh');
   portal = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => { body += c; });
@@ -79,16 +78,6 @@ function startDispatcher(url = portalUrl, retry = { maxAttempts: 6, maxMs: 300 }
     retry: { baseMs: 50, ...retry }, pollMs: 50 });
 }
 
-async function complete(token: string, code: string, stepId: string, body: Record<string, unknown>) {
-  const task = await eventually(`the ${stepId} task of ${code}`, async () => {
-    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
-    return inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
-  });
-  const done = await http.post(`/api/tasks/${task.id}/complete`, body, token);
-  expect(done.status).toBe(200);
-  return done.body;
-}
-
 async function statusChanges(code: string): Promise<number[]> {
   const history = (await http.get(`/api/dossiers/${code}`, lan)).body.history as { type: string; toStatus: number }[];
   return history.filter((e) => e.type === 'status').map((e) => e.toStatus);
@@ -100,18 +89,18 @@ test('the portal gets every status change exactly once per sequence number, in o
   answer = (_change, nth) => (nth <= 2 ? 503 : 200);
   const { body } = await http.post('/api/dossiers', birthRegistration());
   const code: string = body.code;
-  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
   // three changes wait in the outbox when the portal first fails
   startDispatcher();
-  await complete(binh, code, 'review', { outcome: 'missing', comment: 'Thiếu giấy chứng sinh' });
+  await completeTask(http, binh, code, 'review', { outcome: 'missing', comment: 'Thiếu giấy chứng sinh' });
   expect((await http.post(`/api/dossiers/${code}/supplement`, { note: 'Đã bổ sung' }, body.applicantToken)).body.status).toBe(4);
-  await complete(binh, code, 'review', { outcome: 'approve', data: { documentsComplete: true, note: 'Đủ điều kiện' } });
-  expect((await complete(cuong, code, 'sign', { outcome: 'approve' })).dossier.status).toBe(10);
+  await completeTask(http, binh, code, 'review', { outcome: 'approve', data: { documentsComplete: true, note: 'Đủ điều kiện' } });
+  expect((await completeTask(http, cuong, code, 'sign', { outcome: 'approve' })).dossier.status).toBe(10);
 
   const statuses = await statusChanges(code);
   expect(statuses).toEqual([1, 2, 4, 5, 4, 9, 10]);
   const keys = statuses.map((_s, i) => `${code}:${i + 1}`);
-  await eventually('every change acknowledged', async () => keys.every((k) => acknowledged.includes(k)));
+  await eventually(async () => keys.every((k) => acknowledged.includes(k)), 'every change acknowledged');
 
   const got = forDossier(code);
   expect(got.slice(0, 2).map((d) => [d.change.receiverKey, d.answered])).toEqual([[`${code}:1`, 503], [`${code}:1`, 503]]);
@@ -135,16 +124,16 @@ test('the portal gets every status change exactly once per sequence number, in o
 test('a portal that keeps failing: the row is flagged stuck (API and log), later changes wait, and a retry delivers them in order', async () => {
   const { body } = await http.post('/api/dossiers', birthRegistration());
   const code: string = body.code;
-  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
   expect(await statusChanges(code)).toEqual([1, 2, 4]);
   answer = (change) => (change.dossierCode === code ? 500 : 200);
   // once stuck, a row is retried at the longest interval (here longer than the test waits): only the retry brings it through
   startDispatcher(portalUrl, { maxAttempts: 3, maxMs: 600_000 });
 
-  const stuck = await eventually('the first change to be stuck', async () => {
+  const stuck = await eventually(async () => {
     const res = await http.get(`/api/sync/outbox?state=stuck&dossier=${encodeURIComponent(code)}`, ops);
     return res.body.items[0];
-  });
+  }, 'the first change to be stuck');
   expect(stuck).toMatchObject({ receiverKey: `${code}:1`, sequence: 1, toStatus: 1, state: 'stuck', attempts: 3 });
   expect(stuck.lastError).toContain('the portal answered 500');
   expect(logLines).toEqual(expect.arrayContaining([expect.objectContaining({ level: 40, receiverKey: `${code}:1`,
@@ -159,7 +148,7 @@ test('a portal that keeps failing: the row is flagged stuck (API and log), later
   expect((await http.post(`/api/sync/outbox/${stuck.id}/retry`, {}, lan)).status).toBe(403);
   const retry = await http.post(`/api/sync/outbox/${stuck.id}/retry`, {}, ops);
   expect(retry.status).toBe(200);
-  await eventually('the three changes acknowledged', async () => [1, 2, 3].every((n) => acknowledged.includes(`${code}:${n}`)));
+  await eventually(async () => [1, 2, 3].every((n) => acknowledged.includes(`${code}:${n}`)), 'the three changes acknowledged');
   expect(forDossier(code).filter((d) => d.answered === 200).map((d) => d.change.sequence)).toEqual([1, 2, 3]);
   const again = await http.post(`/api/sync/outbox/${stuck.id}/retry`, {}, ops);
   expect(again.status).toBe(409);
@@ -171,11 +160,11 @@ test('the local receiver of the embedded default keeps each change once, and ref
   startDispatcher(`${env.apiUrl}/api/local-portal/receive`);
   const { body } = await http.post('/api/dossiers', birthRegistration());
   const code: string = body.code;
-  await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
-  const received = await eventually('the three changes at the local receiver', async () => {
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  const received = await eventually(async () => {
     const res = await http.get(`/api/local-portal/received?dossier=${encodeURIComponent(code)}`, ops);
     return res.body.items.length === 3 ? res.body.items : undefined;
-  });
+  }, 'the three changes at the local receiver');
   expect(received.map((r: { receiverKey: string; deliveries: number }) => [r.receiverKey, r.deliveries]))
     .toEqual([[`${code}:1`, 1], [`${code}:2`, 1], [`${code}:3`, 1]]);
   expect(received[2].payload).toMatchObject({ status: 4, statusLabel: 'Đang xử lý', previousStatus: 2 });
@@ -231,14 +220,14 @@ test('the embedded default as npm start wires it: mail kept as .eml files, statu
     const email = `hoa.${randomUUID().slice(0, 8)}@example.vn`;
     const { body } = await http.post('/api/dossiers', birthRegistration({ applicant: { fullName: 'Lê Thị Hoa', idNumber: '089190000123', email } }));
     const code: string = body.code;
-    await complete(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
-    const file = await eventually('the acceptance mail in the folder', async () =>
-      readdirSync(join(dataDir, 'mail')).map((f) => readFileSync(join(dataDir, 'mail', f), 'utf8')).find((m) => m.includes(`To: ${email}`)));
+    await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+    const file = await eventually(async () =>
+      readdirSync(join(dataDir, 'mail')).map((f) => readFileSync(join(dataDir, 'mail', f), 'utf8')).find((m) => m.includes(`To: ${email}`)), 'the acceptance mail in the folder');
     expect(file).toContain('Content-Type: text/html');
-    const received = await eventually('the changes at the local receiver', async () => {
+    const received = await eventually(async () => {
       const res = await http.get(`/api/local-portal/received?dossier=${encodeURIComponent(code)}`, ops);
       return res.body.items.length === 3 ? res.body.items : undefined;
-    });
+    }, 'the changes at the local receiver');
     expect(received.map((r: { payload: { status: number } }) => r.payload.status)).toEqual([1, 2, 4]);
   } finally {
     await started.stop();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, findTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -15,8 +16,7 @@ const code = `T.${Date.now()}`;
 beforeAll(async () => {
   env = await startTestEnv();
   http = httpClient(env.apiUrl);
-  designer = await http.login('thietke.lanhdao-mybinh', DEMO_PASSWORD);
-  lan = await http.login('lan.motcua-mybinh', DEMO_PASSWORD);
+  [designer, lan] = await loginDemo(http, 'thietke.lanhdao-mybinh', 'lan.motcua-mybinh');
 });
 afterAll(() => env?.stop());
 
@@ -64,22 +64,6 @@ test('upload, publish, see which is live; a published version never changes; dos
   expect((await http.post('/api/procedures', { ...changed, version: 1 }, designer)).status).toBe(409);
 });
 
-async function taskOf(token: string, dossierCode: string, stepId: string) {
-  for (let i = 0; i < 100; i++) {
-    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(dossierCode)}`, token);
-    const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === dossierCode && t.stepId === stepId);
-    if (task) return task;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${stepId} task for ${dossierCode}`);
-}
-
-async function complete(token: string, dossierCode: string, stepId: string, body: object) {
-  const res = await http.post(`/api/tasks/${(await taskOf(token, dossierCode, stepId)).id}/complete`, body, token);
-  expect(res.status).toBe(200);
-  return res.body.dossier as { status: number };
-}
-
 test('publishing a new version while a dossier of the old one runs leaves it on its own plan to the end', async () => {
   const own = `V.${Date.now()}`;
   const binh = await http.login('binh.tuphap-mybinh', DEMO_PASSWORD);
@@ -87,8 +71,8 @@ test('publishing a new version while a dossier of the old one runs leaves it on 
   await http.post('/api/procedures', { ...sample(), code: own }, designer);
   await http.post(`/api/procedures/${own}/versions/1/publish`, {}, designer);
   const old = (await http.post('/api/dossiers', birthRegistration({ procedureCode: own }))).body.code;
-  await complete(lan, old, 'receive', { outcome: 'accept', comment: 'ok' });
-  await taskOf(binh, old, 'review');
+  await completeTask(http, lan, old, 'receive', { outcome: 'accept', comment: 'ok' });
+  await findTask(http, binh, old, 'review');
 
   // version 2: the specialist's approval goes straight to a notification and the return; no signature
   const v2 = { ...sample(), code: own, version: 2 };
@@ -99,14 +83,14 @@ test('publishing a new version while a dossier of the old one runs leaves it on 
   expect((await http.post(`/api/procedures/${own}/versions/2/publish`, {}, designer)).body.state).toBe('published');
 
   const fresh = (await http.post('/api/dossiers', birthRegistration({ procedureCode: own }))).body.code;
-  await complete(lan, fresh, 'receive', { outcome: 'accept', comment: 'ok' });
-  expect((await taskOf(binh, fresh, 'review')).stepName).toBe('Thẩm định (phiên bản 2)');
-  expect((await complete(binh, fresh, 'review', { outcome: 'approve', data: { documentsComplete: true } })).status).toBe(10);
+  await completeTask(http, lan, fresh, 'receive', { outcome: 'accept', comment: 'ok' });
+  expect((await findTask(http, binh, fresh, 'review')).stepName).toBe('Thẩm định (phiên bản 2)');
+  expect((await completeTask(http, binh, fresh, 'review', { outcome: 'approve', data: { documentsComplete: true } })).dossier.status).toBe(10);
 
   // the running dossier still has version 1's review, then version 1's signature, and ends there
-  expect((await taskOf(binh, old, 'review')).stepName).toBe('Thẩm định, ghi Sổ hộ tịch');
-  expect((await complete(binh, old, 'review', { outcome: 'approve', data: { documentsComplete: true } })).status).toBe(4);
-  expect((await complete(cuong, old, 'sign', { outcome: 'approve' })).status).toBe(10);
+  expect((await findTask(http, binh, old, 'review')).stepName).toBe('Thẩm định, ghi Sổ hộ tịch');
+  expect((await completeTask(http, binh, old, 'review', { outcome: 'approve', data: { documentsComplete: true } })).dossier.status).toBe(4);
+  expect((await completeTask(http, cuong, old, 'sign', { outcome: 'approve' })).dossier.status).toBe(10);
 
   const rows = await env.db('dossiers').whereIn('code', [old, fresh]).orderBy('submitted_at');
   expect(rows.map((r) => [r.code, r.procedure_version, r.status])).toEqual([[old, 1, 10], [fresh, 2, 10]]);

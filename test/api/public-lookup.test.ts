@@ -7,10 +7,11 @@ import type { Server } from 'node:http';
 import { createApp, type AppDeps } from '../../api/app';
 import { publishSamples } from '../../api/services/seed';
 import { createLogger } from '../../lib/logger';
-import { DEMO_PASSWORD, JWT_SECRET, startTestEnv, type TestEnv, testDocuments, TEST_DOCUMENT_LIMITS } from '../support/env';
+import { JWT_SECRET, startTestEnv, type TestEnv, testDocuments, TEST_DOCUMENT_LIMITS } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { decodeQrDataUrl } from '../support/forms';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 const servers: Server[] = [];
@@ -31,27 +32,12 @@ beforeAll(async () => {
   env = await startTestEnv({ api: false });
   await publishSamples(env.db);
   http = httpClient(await serve({ publicLookupLimit: 1000 }));
-  [lan, binh] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh'].map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh');
 });
 afterAll(async () => {
   for (const s of servers) await new Promise((r) => { s.closeAllConnections(); s.close(r); });
   await env?.stop();
 });
-
-async function complete(token: string, code: string, stepId: string, body: Record<string, unknown>) {
-  for (let i = 0; i < 100; i++) {
-    // from the dossier's view: the shared inboxes hold other tests' tasks too
-    const view = await http.get(`/api/dossiers/${code}`, token);
-    const task = view.body.tasks?.find((t: { stepId: string; state: string }) => t.stepId === stepId && (t.state === 'open' || t.state === 'claimed'));
-    if (task) {
-      const res = await http.post(`/api/tasks/${task.id}/complete`, body, token);
-      expect(res.status).toBe(200);
-      return res.body.dossier;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no task ${stepId} for ${code}`);
-}
 
 const applicant = {
   fullName: 'Hoàng Thị Mai', idNumber: '089195004321', organization: 'Hộ kinh doanh Mai Vàng', email: 'mai@example.vn',
@@ -63,8 +49,8 @@ const PERSONAL = [applicant.idNumber, applicant.email, applicant.phone, applican
 test('an accepted dossier shows exactly the listed fields, and nothing personal beyond the name', async () => {
   const { body } = await http.post('/api/dossiers', birthRegistration({ applicant,
     documents: [{ code: 'TO-KHAI', fileName: 'to-khai.pdf', contentBase64: Buffer.from('%PDF-1.4 tờ khai').toString('base64') }] }));
-  const accepted = await complete(lan, body.code, 'receive', { outcome: 'accept' });
-  await complete(binh, body.code, 'review', { outcome: 'approve', data: { documentsComplete: true } });
+  const { dossier: accepted } = await completeTask(http, lan, body.code, 'receive', { outcome: 'accept' });
+  await completeTask(http, binh, body.code, 'review', { outcome: 'approve', data: { documentsComplete: true } });
 
   const res = await http.get(`/api/public/dossiers/${body.code}`);
   expect(res.status).toBe(200);
@@ -107,7 +93,7 @@ test('a dossier received at the counter names the counter first in its path', as
 test('a dossier not yet accepted, or refused, shows only its code, QR, receiving agency and status', async () => {
   const waiting = (await http.post('/api/dossiers', birthRegistration({ applicant }))).body;
   const refused = (await http.post('/api/dossiers', birthRegistration({ applicant }))).body;
-  await complete(lan, refused.code, 'receive', { outcome: 'refuse', comment: 'Không thuộc thẩm quyền' });
+  await completeTask(http, lan, refused.code, 'receive', { outcome: 'refuse', comment: 'Không thuộc thẩm quyền' });
   for (const [code, status] of [[waiting.code, 1], [refused.code, 3]] as const) {
     const res = await http.get(`/api/public/dossiers/${code}`);
     expect(res.status).toBe(200);

@@ -7,8 +7,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { publishSamples } from '../../api/services/seed';
 import { previousMonth } from '../../domain/reports';
 import { LATE_LIST_SCHEDULE_ID, ensureLateListSchedule } from '../../lib/schedules/late-list';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { httpClient, type HttpClient } from '../support/http';
+import { loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -20,8 +21,7 @@ beforeAll(async () => {
   env = await startTestEnv();
   await publishSamples(env.db);
   http = httpClient(env.apiUrl);
-  officer = await http.login('binh.tuphap-mybinh', DEMO_PASSWORD);
-  ops = await http.login('thietke.lanhdao-mybinh', DEMO_PASSWORD);
+  [officer, ops] = await loginDemo(http, 'binh.tuphap-mybinh', 'thietke.lanhdao-mybinh');
   procedureVersion = (await env.db('procedure_versions').where({ code: '1.001193' }).first('version')).version;
 });
 afterAll(() => env?.stop());

@@ -10,6 +10,7 @@ import { freePort } from '../../lib/temporal-cli';
 import { DEMO_PASSWORD } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient } from '../support/http';
+import { inboxTask } from '../support/tasks';
 
 const root = join(__dirname, '..', '..');
 let dataDir: string;
@@ -59,7 +60,7 @@ test('npm start stops on Ctrl-C in the middle of a dossier and carries on after 
   expect(submitted.status).toBe(201);
   const { code } = submitted.body;
   const lan = await http.login('lan.motcua-mybinh', DEMO_PASSWORD);
-  const reception = (await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, lan)).body.items.find((t: any) => t.dossierCode === code);
+  const reception = await inboxTask(http, lan, code);
   expect((await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan)).body.dossier.status).toBe(4);
 
   // a designer publishes version 2 with the CLI while the dossier runs on version 1
@@ -79,12 +80,12 @@ test('npm start stops on Ctrl-C in the middle of a dossier and carries on after 
   http = httpClient(`http://127.0.0.1:${apiPort}`);
   expect((await http.get('/api/procedures/1.001193')).body.version).toBe(2);
   const binh = await http.login('binh.tuphap-mybinh', DEMO_PASSWORD);
-  const review = (await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, binh)).body.items.find((t: any) => t.dossierCode === code);
+  const review = await inboxTask(http, binh, code);
   expect(review).toBeDefined();
   const reviewed = await http.post(`/api/tasks/${review.id}/complete`, { outcome: 'approve', data: { documentsComplete: true } }, binh);
   expect(reviewed.status).toBe(200);
   const cuong = await http.login('cuong.lanhdao-mybinh', DEMO_PASSWORD);
-  const sign = (await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, cuong)).body.items.find((t: any) => t.dossierCode === code);
+  const sign = await inboxTask(http, cuong, code);
   const signed = await http.post(`/api/tasks/${sign.id}/complete`, { outcome: 'approve' }, cuong);
   expect(signed.body.dossier.status).toBe(10);
   expect(sign.stepName).toBe('Ký Giấy khai sinh');

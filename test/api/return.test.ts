@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import { createDocumentActivities } from '../../activities/documents';
 import { postalSignature } from '../../api/services/documents';
-import { DEMO_PASSWORD, TEST_POSTAL_SECRET, startTestEnv, testDocuments, type TestEnv } from '../support/env';
+import { TEST_POSTAL_SECRET, startTestEnv, testDocuments, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
-import { b64, completeStep, download, eventually, pdf, png, publishDocumentsProcedure, upload } from '../support/documents';
+import { b64, download, pdf, png, publishDocumentsProcedure, upload } from '../support/documents';
+import { completeTask, eventually, findTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -27,8 +28,7 @@ beforeAll(async () => {
   env = await startTestEnv();
   await publishDocumentsProcedure(env.db, CODE);
   http = httpClient(env.apiUrl);
-  [lan, binh, cuong] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh']
-    .map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
 });
 afterAll(() => env?.stop());
 
@@ -39,7 +39,7 @@ async function underReview(client: HttpClient, overrides: Record<string, unknown
     documents: [upload('TO-KHAI', 'to-khai.pdf', pdf(`${Math.random()}`)), upload('GIAY-TO', 'cccd.pdf', pdf(`${Math.random()}`))],
     ...overrides, applicant: { ...factory.applicant, ...(overrides.applicant as object) } });
   expect(res.status).toBe(201);
-  await completeStep(client, lan, res.body.code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(client, lan, res.body.code, 'receive', { outcome: 'accept', comment: 'ok' });
   return res.body as { code: string; applicantToken: string };
 }
 
@@ -48,8 +48,7 @@ const history = async (code: string) => (await http.get(`/api/dossiers/${code}`,
 
 test('results are coded <dossier>-KQ<n>, returned electronically into the applicant\'s data store and downloadable', async () => {
   const { code, applicantToken } = await underReview(http);
-  await eventually(async () => (await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, binh)).body.items.find((t: { dossierCode: string }) => t.dossierCode === code),
-    'the review task');
+  await findTask(http, binh, code);
   const decision = pdf(`Quyết định ${code}`);
   const first = await http.post(`/api/dossiers/${code}/results`, { name: 'Quyết định', fileName: 'quyet-dinh.pdf', contentBase64: b64(decision) }, binh);
   expect(first.status).toBe(201);
@@ -71,7 +70,7 @@ test('results are coded <dossier>-KQ<n>, returned electronically into the applic
   expect((await http.get(`/api/dossiers/${code}/results`, applicantToken)).body.items).toEqual([]);
   expect((await download(env.apiUrl, `/api/dossiers/${code}/results/${code}-KQ1/content`, applicantToken)).status).toBe(403);
 
-  const done = await completeStep(http, binh, code, 'review', { outcome: 'approve' });
+  const { dossier: done } = await completeTask(http, binh, code, 'review', { outcome: 'approve' });
   expect(done.status).toBe(10);
   const events = await history(code);
   expect(events.find((e) => e.type === 'result-delivered')?.data).toEqual({ channel: 'electronic', results: [`${code}-KQ1`, `${code}-KQ2`] });
@@ -96,9 +95,9 @@ test('results are coded <dossier>-KQ<n>, returned electronically into the applic
 
 test('at the counter an officer confirms the hand-over; the result is not pushed to the data store', async () => {
   const { code, applicantToken } = await underReview(http, { returnChannel: 'counter' });
-  await completeStep(http, binh, code, 'review', { outcome: 'approve' });
+  await completeTask(http, binh, code, 'review', { outcome: 'approve' });
   expect((await http.get(`/api/dossiers/${code}`, lan)).body.status).toBe(9);
-  const handedOver = await completeStep(http, lan, code, 'give', { outcome: 'handed-over' });
+  const { dossier: handedOver } = await completeTask(http, lan, code, 'give', { outcome: 'handed-over' });
   expect(handedOver.status).toBe(10);
   const last = (await history(code)).filter((e) => e.type === 'status').pop();
   expect(last).toMatchObject({ toStatus: 10, actor: 'lan.motcua-mybinh', reason: 'Đã trả kết quả (counter)' });
@@ -114,7 +113,7 @@ test('by post: an order is placed with the postal service, the delivery report e
   const { code } = await underReview(http, { returnChannel: 'postal', applicant: { address: IN_PROVINCE } });
   const kq = pdf(`Kết quả ${code}`);
   await http.post(`/api/dossiers/${code}/results`, { name: 'Giấy chứng nhận', fileName: 'gcn.pdf', contentBase64: b64(kq) }, binh);
-  await completeStep(http, binh, code, 'review', { outcome: 'approve' });
+  await completeTask(http, binh, code, 'review', { outcome: 'approve' });
   const orders = await eventually(async () => {
     const res = await http.get(`/api/dossiers/${code}/postal`, lan);
     return res.body.items.length ? res.body.items : undefined;
@@ -157,8 +156,8 @@ test('a postal return the post cannot be given (no address) fails fast and falls
   await expect(activities.createPostalOrder({ dossierCode: code, stepId: 'give', iteration: 9, dueWithinMs: 1000 }))
     .rejects.toMatchObject({ type: 'PostalAddressMissingError', nonRetryable: true });
 
-  await completeStep(http, binh, code, 'review', { outcome: 'approve' });
-  const done = await completeStep(http, lan, code, 'give', { outcome: 'handed-over' });
+  await completeTask(http, binh, code, 'review', { outcome: 'approve' });
+  const { dossier: done } = await completeTask(http, lan, code, 'give', { outcome: 'handed-over' });
   expect(done.status).toBe(10);
   const events = await history(code);
   expect(events.find((e) => e.type === 'postal-order-impossible')?.reason).toBe(`the applicant of dossier ${code} gave no postal address`);
@@ -180,7 +179,7 @@ describe('with a short postal deadline', () => {
 
   test('a delivery inside the province later than the deadline is flagged on the dossier and in its history', async () => {
     const { code } = await underReview(fastHttp, { returnChannel: 'postal', applicant: { address: IN_PROVINCE } });
-    await completeStep(fastHttp, binh, code, 'review', { outcome: 'approve' });
+    await completeTask(fastHttp, binh, code, 'review', { outcome: 'approve' });
     const order = await orderOf(code);
     // the deadline passes before the post reports: the dossier is flagged at once
     const flagged = await eventually(async () => {
@@ -201,7 +200,7 @@ describe('with a short postal deadline', () => {
 
   test('outside the province a delivery has no 24-hour deadline and is never flagged; the post reports it by a signed callback', async () => {
     const { code } = await underReview(fastHttp, { returnChannel: 'postal', applicant: { address: OUT_OF_PROVINCE } });
-    await completeStep(fastHttp, binh, code, 'review', { outcome: 'approve' });
+    await completeTask(fastHttp, binh, code, 'review', { outcome: 'approve' });
     const order = await orderOf(code);
     expect(order).toMatchObject({ inProvince: false, dueAt: null });
     await new Promise((r) => setTimeout(r, 2000));

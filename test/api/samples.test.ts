@@ -10,6 +10,7 @@ import { publishSamples, sampleProcedureFiles } from '../../api/services/seed';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration, sampleBirthApplication } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, eventually } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -41,30 +42,15 @@ async function submit(procedureCode: string, application: Record<string, unknown
   return res.body as { code: string; applicantToken: string; status: number };
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** Completes the open task of `stepId` on a dossier from `who`'s inbox; answers the dossier as the workflow left it. */
 async function done(who: Who, code: string, stepId: string, body: { outcome: string; comment?: string; data?: object }) {
-  const task = await until(async () => {
-    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, tokens[who]);
-    return inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
-  }, `the ${stepId} task of ${code} in ${ACCOUNTS[who]}'s inbox`);
-  const res = await http.post(`/api/tasks/${task.id}/complete`, body, tokens[who]);
-  expect(res.status).toBe(200);
-  return res.body.dossier as { status: number };
+  return (await completeTask(http, tokens[who], code, stepId, body)).dossier as { status: number };
 }
 
 const row = (code: string) => env.db('dossiers').where({ code }).first();
 
 async function statusBecomes(code: string, status: number) {
-  return until(async () => ((await row(code)).status === status ? status : undefined), `${code} to reach status ${status}`);
+  return eventually(async () => ((await row(code)).status === status ? status : undefined), `${code} to reach status ${status}`);
 }
 
 /** The counter records the fee once the dossier asks for it (status 6). */
@@ -76,7 +62,7 @@ async function payAtCounter(who: Who, code: string, feeCode: string, amount: num
 }
 
 async function partnerOf(code: string, procedureCode: string): Promise<string> {
-  return until(async () => (await env.db('dossiers').where({ parent_code: code, procedure_code: procedureCode }).first())?.code,
+  return eventually(async () => (await env.db('dossiers').where({ parent_code: code, procedure_code: procedureCode }).first())?.code,
     `the ${procedureCode} partner dossier of ${code}`);
 }
 

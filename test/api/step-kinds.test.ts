@@ -5,10 +5,11 @@
  */
 import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
+import { completeTask, eventually, findTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -49,50 +50,26 @@ beforeAll(async () => {
   await procedures.upload(definition, 'test');
   await procedures.publish(CODE, 1, 'test');
   http = httpClient(env.apiUrl);
-  [lan, binh, cuong] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh']
-    .map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
 });
 afterAll(() => env?.stop());
 
-async function waitForTask(token: string, code: string, stepId: string) {
-  for (let i = 0; i < 100; i++) {
-    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
-    const task = inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
-    if (task) return task;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${stepId} task for ${code}`);
-}
-
-async function done(token: string, code: string, stepId: string, body: object) {
-  const task = await waitForTask(token, code, stepId);
-  const res = await http.post(`/api/tasks/${task.id}/complete`, body, token);
-  expect(res.status).toBe(200);
-  return res.body.dossier;
-}
-
-async function partnerOf(code: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const row = await env.db('dossiers').where({ parent_code: code }).first();
-    if (row) return row.code;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no partner dossier for ${code}`);
-}
+const partnerOf = (code: string): Promise<string> =>
+  eventually(async () => (await env.db('dossiers').where({ parent_code: code }).first())?.code, `the partner dossier of ${code}`);
 
 test('a dossier runs through every step kind, with a partner dossier and a counter payment', async () => {
   const submitted = await http.post('/api/dossiers', birthRegistration({ procedureCode: CODE, application: { urgent: false },
     documents: [{ code: 'DON', fileName: 'don.pdf', mediaType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4 đơn').toString('base64') }] }));
   expect(submitted.status).toBe(201);
   const { code } = submitted.body;
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
-  await done(binh, code, 'review', { outcome: 'ok' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, binh, code, 'review', { outcome: 'ok' });
 
   // the partner agency's own dossier runs its whole process
   const partner = await partnerOf(code);
-  await done(lan, partner, 'receive', { outcome: 'accept', comment: 'Nhận liên thông' });
-  await done(binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
-  await done(cuong, partner, 'sign', { outcome: 'approve' });
+  await completeTask(http, lan, partner, 'receive', { outcome: 'accept', comment: 'Nhận liên thông' });
+  await completeTask(http, binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
+  await completeTask(http, cuong, partner, 'sign', { outcome: 'approve' });
 
   // the fee is due before the result: status 6 until the counter records it
   let view = await http.get(`/api/dossiers/${code}`, lan);
@@ -108,7 +85,7 @@ test('a dossier runs through every step kind, with a partner dossier and a count
   expect(paid.body.status).toBe(4);
   expect((await http.post(`/api/dossiers/${code}/payments/LE-PHI/confirm`, {}, lan)).status).toBe(409);
 
-  const finished = await done(cuong, code, 'sign', { outcome: 'approve' });
+  const { dossier: finished } = await completeTask(http, cuong, code, 'sign', { outcome: 'approve' });
   expect(finished.status).toBe(10);
 
   view = await http.get(`/api/dossiers/${code}`, lan);
@@ -129,9 +106,9 @@ test('a dossier runs through every step kind, with a partner dossier and a count
 test('the decision takes the other branch on the data, and a refused partner dossier stops the lead one', async () => {
   const submitted = await http.post('/api/dossiers', birthRegistration({ procedureCode: CODE, application: { urgent: true } }));
   const { code } = submitted.body;
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'ok' });
   const partner = await partnerOf(code);
-  await done(lan, partner, 'receive', { outcome: 'refuse', comment: 'Không thuộc thẩm quyền' });
+  await completeTask(http, lan, partner, 'receive', { outcome: 'refuse', comment: 'Không thuộc thẩm quyền' });
   const result = await env.client.workflow.getHandle(code).result();
   expect(result).toEqual({ status: 8 });
   const view = await http.get(`/api/dossiers/${code}`, lan);
@@ -144,11 +121,11 @@ test('the decision takes the other branch on the data, and a refused partner dos
 
 test('withdrawal while waiting for a fee cancels the payment request and leaves nothing waiting', async () => {
   const { body } = await http.post('/api/dossiers', birthRegistration({ procedureCode: CODE, application: { urgent: true } }));
-  await done(lan, body.code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, body.code, 'receive', { outcome: 'accept', comment: 'ok' });
   const partner = await partnerOf(body.code);
-  await done(lan, partner, 'receive', { outcome: 'accept', comment: 'ok' });
-  await done(binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
-  await done(cuong, partner, 'sign', { outcome: 'approve' });
+  await completeTask(http, lan, partner, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, binh, partner, 'review', { outcome: 'approve', data: { documentsComplete: true } });
+  await completeTask(http, cuong, partner, 'sign', { outcome: 'approve' });
   for (let i = 0; i < 100 && (await env.db('dossiers').where({ code: body.code }).first()).status !== 6; i++) await new Promise((r) => setTimeout(r, 100));
   const withdrawn = await http.post(`/api/dossiers/${body.code}/withdraw`, { reason: 'Không nộp phí nữa' }, body.applicantToken);
   expect(withdrawn.body.status).toBe(7);
@@ -159,9 +136,9 @@ test('withdrawal while waiting for a fee cancels the payment request and leaves 
 
 test('withdrawing the lead dossier withdraws its running partner dossier too', async () => {
   const { body } = await http.post('/api/dossiers', birthRegistration({ procedureCode: CODE, application: { urgent: true } }));
-  await done(lan, body.code, 'receive', { outcome: 'accept', comment: 'ok' });
+  await completeTask(http, lan, body.code, 'receive', { outcome: 'accept', comment: 'ok' });
   const partner = await partnerOf(body.code);
-  await waitForTask(lan, partner, 'receive');
+  await findTask(http, lan, partner, 'receive');
   const withdrawn = await http.post(`/api/dossiers/${body.code}/withdraw`, { reason: 'Không còn nhu cầu' }, body.applicantToken);
   expect(withdrawn.body.status).toBe(7);
   expect(await env.client.workflow.getHandle(partner).result()).toEqual({ status: 7 });

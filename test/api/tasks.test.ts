@@ -5,6 +5,7 @@ import { hashPassword } from '../../lib/passwords';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
+import { inboxTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   env = await startTestEnv();
   await publishSamples(env.db);
   http = httpClient(env.apiUrl);
-  [lan, binh, cuong] = await Promise.all(['lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh'].map((u) => http.login(u, DEMO_PASSWORD)));
+  [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
   lan2 = await officer('MOT-CUA', 'motcua-mybinh', ['one-stop-officer']);
 });
 afterAll(() => env?.stop());
@@ -36,23 +37,18 @@ async function submitted() {
   return res.body.code as string;
 }
 
-async function taskOf(token: string, code: string) {
-  const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
-  return inbox.body.items.find((t: { dossierCode: string }) => t.dossierCode === code);
-}
-
 async function inReview() {
   const code = await submitted();
-  const reception = await taskOf(lan, code);
+  const reception = await inboxTask(http, lan, code);
   await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan);
-  return { code, review: await taskOf(binh, code) };
+  return { code, review: await inboxTask(http, binh, code) };
 }
 
 test('the inbox shows the tasks of the caller\'s unit and role only, filtered and paged', async () => {
   const code = await submitted();
-  expect(await taskOf(lan, code)).toMatchObject({ stepId: 'receive', procedureCode: '1.001193', outcomes: ['accept', 'supplement', 'refuse'] });
-  expect(await taskOf(binh, code)).toBeUndefined();
-  expect(await taskOf(cuong, code)).toBeUndefined();
+  expect(await inboxTask(http, lan, code)).toMatchObject({ stepId: 'receive', procedureCode: '1.001193', outcomes: ['accept', 'supplement', 'refuse'] });
+  expect(await inboxTask(http, binh, code)).toBeUndefined();
+  expect(await inboxTask(http, cuong, code)).toBeUndefined();
   await submitted();
   const page1 = await http.get('/api/tasks?pageSize=1&page=1', lan);
   const page2 = await http.get('/api/tasks?pageSize=1&page=2', lan);
@@ -74,7 +70,7 @@ test('the inbox shows the tasks of the caller\'s unit and role only, filtered an
 
 test("another unit's officer gets 403; unknown and malformed ids get 404", async () => {
   const code = await submitted();
-  const reception = await taskOf(lan, code);
+  const reception = await inboxTask(http, lan, code);
   expect((await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'x' }, binh)).status).toBe(403);
   expect((await http.post(`/api/tasks/${reception.id}/claim`, {}, binh)).status).toBe(403);
   expect((await http.post('/api/tasks/00000000-0000-4000-8000-000000000000/complete', { outcome: 'accept' }, lan)).status).toBe(404);
@@ -101,7 +97,7 @@ test('bad completions get 422 listing every problem', async () => {
 
 test('a claimed task is completed by its claimer only; release and a leader\'s assignment hand it on', async () => {
   const code = await submitted();
-  const reception = await taskOf(lan, code);
+  const reception = await inboxTask(http, lan, code);
   expect((await http.post(`/api/tasks/${reception.id}/claim`, {}, lan)).body).toMatchObject({ state: 'claimed', claimedBy: 'lan.motcua-mybinh' });
   expect((await http.post(`/api/tasks/${reception.id}/claim`, {}, lan2.token)).status).toBe(409);
   const taken = await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan2.token);
@@ -124,7 +120,7 @@ test('a claimed task is completed by its claimer only; release and a leader\'s a
 
 test('two officers completing one task at once: one 200, one 409, one transition', async () => {
   const code = await submitted();
-  const reception = await taskOf(lan, code);
+  const reception = await inboxTask(http, lan, code);
   const answers = await Promise.all([lan, lan2.token].map((token) =>
     http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, token)));
   expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
@@ -154,8 +150,8 @@ test('the answer comes after the workflow applied it, and every action is in the
   const { code, review } = await inReview();
   const answer = await http.post(`/api/tasks/${review.id}/complete`, { outcome: 'approve', data: { documentsComplete: true }, comment: 'Đủ' }, binh);
   expect(answer.body.dossier).toMatchObject({ code, status: 4, currentSteps: ['sign'] });
-  expect(await taskOf(cuong, code)).toMatchObject({ stepId: 'sign', state: 'open' });
-  const sign = await taskOf(cuong, code);
+  expect(await inboxTask(http, cuong, code)).toMatchObject({ stepId: 'sign', state: 'open' });
+  const sign = await inboxTask(http, cuong, code);
   await http.post(`/api/tasks/${sign.id}/complete`, { outcome: 'approve', comment: 'Ký' }, cuong);
   const history = (await http.get(`/api/dossiers/${code}`, lan)).body.history;
   const completions = history.filter((e: { type: string }) => e.type === 'task-completed')

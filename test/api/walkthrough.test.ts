@@ -4,9 +4,10 @@
  */
 import { publishSamples } from '../../api/services/seed';
 import { SA } from '../../domain/search-attributes';
-import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
+import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
+import { inboxTask, loginDemo } from '../support/tasks';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -18,12 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => env?.stop());
 
-async function inboxTask(token: string, dossierCode: string) {
-  const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(dossierCode)}`, token);
-  expect(inbox.status).toBe(200);
-  return inbox.body.items.find((t: { dossierCode: string }) => t.dossierCode === dossierCode);
-}
-
 test('a dossier goes from submission to returned through three officers', async () => {
   const submitted = await http.post('/api/dossiers', birthRegistration());
   expect(submitted.status).toBe(201);
@@ -31,20 +26,18 @@ test('a dossier goes from submission to returned through three officers', async 
   expect(code).toMatch(/^000\.31\.31\.H01-\d{6}-\d{4}$/);
   expect(submitted.body.status).toBe(1);
 
-  const lan = await http.login('lan.motcua-mybinh', DEMO_PASSWORD);
-  const binh = await http.login('binh.tuphap-mybinh', DEMO_PASSWORD);
-  const cuong = await http.login('cuong.lanhdao-mybinh', DEMO_PASSWORD);
+  const [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
 
-  const reception = await inboxTask(lan, code);
+  const reception = await inboxTask(http, lan, code);
   expect(reception).toMatchObject({ stepId: 'receive', unit: 'MOT-CUA', role: 'one-stop-officer', state: 'open' });
-  expect(await inboxTask(binh, code)).toBeUndefined();
+  expect(await inboxTask(http, binh, code)).toBeUndefined();
 
   const accepted = await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'Hồ sơ đầy đủ' }, lan);
   expect(accepted.status).toBe(200);
   expect(accepted.body.dossier.status).toBe(4);
   expect(Date.parse(accepted.body.dossier.appointmentAt)).toBeGreaterThan(Date.now() - 60_000);
 
-  const review = await inboxTask(binh, code);
+  const review = await inboxTask(http, binh, code);
   expect(review).toMatchObject({ stepId: 'review', unit: 'TU-PHAP', role: 'specialist' });
   const wrongOfficer = await http.post(`/api/tasks/${review.id}/complete`, { outcome: 'approve' }, lan);
   expect(wrongOfficer.status).toBe(403);
@@ -54,7 +47,7 @@ test('a dossier goes from submission to returned through three officers', async 
   const again = await http.post(`/api/tasks/${review.id}/complete`, { outcome: 'approve', data: reviewData() }, binh);
   expect(again.status).toBe(409);
 
-  const sign = await inboxTask(cuong, code);
+  const sign = await inboxTask(http, cuong, code);
   expect(sign).toMatchObject({ stepId: 'sign', unit: 'LANH-DAO', role: 'leader' });
   const signed = await http.post(`/api/tasks/${sign.id}/complete`, { outcome: 'approve' }, cuong);
   expect(signed.status).toBe(200);

@@ -1,7 +1,6 @@
 /** Files and a procedure for the document and return-of-results tests. */
 import { createProcedureService } from '../../api/services/procedures';
 import type { Knex } from '../../lib/db';
-import type { HttpClient } from './http';
 
 export const pdf = (text: string) => Buffer.from(`%PDF-1.4\n% ${text}\n%%EOF\n`);
 export const png = () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('0000IHDR fake image')]);
@@ -34,27 +33,6 @@ export async function publishDocumentsProcedure(db: Knex, code: string) {
   const procedures = createProcedureService(db);
   await procedures.upload(documentsProcedure(code), 'test');
   await procedures.publish(code, 1, 'test');
-}
-
-/** Polls until `probe` gives a value (the read model follows the workflow a moment later). */
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, tries = 150): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Completes the open task of `stepId` on dossier `code` as the officer with `token`; returns the dossier's view. */
-export async function completeStep(http: HttpClient, token: string, code: string, stepId: string, body: object) {
-  const task = await eventually(async () => {
-    const inbox = await http.get(`/api/tasks?pageSize=200&dossier=${encodeURIComponent(code)}`, token);
-    return inbox.body.items.find((t: { dossierCode: string; stepId: string }) => t.dossierCode === code && t.stepId === stepId);
-  }, `the ${stepId} task of ${code}`);
-  const res = await http.post(`/api/tasks/${task.id}/complete`, body, token);
-  if (res.status !== 200) throw new Error(`completing ${stepId}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.dossier;
 }
 
 /** GET with the raw bytes of the answer. */
