@@ -285,13 +285,13 @@ test('a dossier stopped while an external partner has it: the hop is cancelled a
   await publishExternal({ ...def, code: '9.900315',
     steps: def.steps.map((s) => (s.id === 'tax' ? { ...s, deadline: { iso: 'PT1H' } } : s)) });
   const code = await submit('9.900315');
-  await done(lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
-  const pkg = await until('the package', async () => partner.received[0]);
+  await completeTask(http, lan, code, 'receive', { outcome: 'accept', comment: 'Hồ sơ đầy đủ' });
+  const pkg = await eventually(async () => partner.received[0], 'the package');
   const stopped = await http.post(`/api/dossiers/${code}/stop`, { reason: 'Người nộp không đủ điều kiện' }, cuong);
   expect(stopped.status).toBe(200);
   expect(await env.client.workflow.getHandle(code).result()).toEqual({ status: 8 });
 
-  const notice = await until('the cancellation', async () => partner.received[1]);
+  const notice = await eventually(async () => partner.received[1], 'the cancellation');
   expect(notice.headers['idempotency-key']).toBe(`${code}:tax:1:cancel`);
   expect(notice.headers['x-signature']).toBe(`sha256=${createHmac('sha256', TEST_SECRETS.handoffSecret).update(notice.raw).digest('hex')}`);
   expect(notice.body).toMatchObject({ event: 'cancelled', handoff: { id: pkg.body.handoff.id, stepId: 'tax', iteration: 1 },
