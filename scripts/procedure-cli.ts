@@ -9,11 +9,10 @@
  * Exit codes: 0 all good, 1 problems (each printed as `FILE: JSONPATH: message`), 2 wrong usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readSeed, sampleProcedureFiles, type OrgRegistry } from '../api/services/seed';
+import { shippedCompileContext } from '../api/services/seed';
 import { renderDiagram } from '../api/services/diagram';
 import { compile } from '../domain/procedure/compile';
-import type { CompileContext, Problem } from '../domain/plan';
-import { NOTIFICATION_TEMPLATES } from '../domain/templates';
+import type { Problem } from '../domain/plan';
 
 function args(argv: string[]) {
   const positional: string[] = [];
@@ -38,19 +37,6 @@ function readDefinition(file: string): { definition: unknown } | { problem: Prob
   } catch (err) {
     return { problem: { path: '$', message: `not valid JSON: ${(err as Error).message}` } };
   }
-}
-
-/** The registry shipped in seeds/, and the sample procedures as known partner procedures. */
-function offlineContext(): CompileContext {
-  const registry = readSeed<OrgRegistry>('org-registry.json');
-  const samples = sampleProcedureFiles().map((f) => JSON.parse(readFileSync(f, 'utf8')) as { code: string; agency: string });
-  return {
-    agencies: registry.agencies.map((a) => ({ code: a.code, units: a.units.map((u) => u.code) })),
-    roles: registry.roles.map((r) => r.code),
-    templates: [...NOTIFICATION_TEMPLATES],
-    procedures: samples.map((s) => s.code),
-    procedureAgencies: Object.fromEntries(samples.map((s) => [s.code, s.agency])),
-  };
 }
 
 async function api(base: string, path: string, init: RequestInit = {}, token?: string) {
@@ -87,7 +73,7 @@ async function main(): Promise<number> {
         const res = await api(flags.api, '/api/procedures/validate', { method: 'POST', body: JSON.stringify(definition) });
         problems = res.status === 200 ? [] : res.body.error?.details ?? [{ path: '$', message: res.body.error?.message ?? `HTTP ${res.status}` }];
       } else {
-        const result = compile(definition, offlineContext());
+        const result = compile(definition, shippedCompileContext());
         problems = result.ok ? [] : result.problems;
       }
       if (problems.length) {
@@ -107,7 +93,7 @@ async function main(): Promise<number> {
   }
   const definition = read.definition as { code: string; version: number };
   if (command === 'diagram') {
-    const result = compile(definition, offlineContext());
+    const result = compile(definition, shippedCompileContext());
     if (!result.ok) {
       printProblems(file, result.problems);
       return 1;

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CompileContext } from '../../domain/plan';
+import { NOTIFICATION_TEMPLATES } from '../../domain/templates';
 import { hashPassword } from '../../lib/passwords';
 import { createProcedureService } from './procedures';
 
@@ -89,4 +91,20 @@ export async function publishSamples(db: Knex, files = sampleProcedureFiles(), a
     pending = failed;
   }
   return published;
+}
+
+/**
+ * What the compiler checks against on a fresh platform, without a database: the registry shipped in
+ * seeds/ and the sample procedures as the published partner procedures (the designer CLI offline, tests).
+ */
+export function shippedCompileContext(): CompileContext {
+  const registry = readSeed<OrgRegistry>('org-registry.json');
+  const samples = sampleProcedureFiles().map((f) => JSON.parse(readFileSync(f, 'utf8')) as { code: string; agency: string });
+  return {
+    agencies: registry.agencies.map((a) => ({ code: a.code, units: a.units.map((u) => u.code) })),
+    roles: registry.roles.map((r) => r.code),
+    templates: [...NOTIFICATION_TEMPLATES],
+    procedures: samples.map((s) => s.code),
+    procedureAgencies: Object.fromEntries(samples.map((s) => [s.code, s.agency])),
+  };
 }

@@ -1,7 +1,7 @@
 /** Each publish-time check of the procedure compiler: a definition that fails it, with its path and message. */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readSeed, sampleProcedureFiles, type OrgRegistry } from '../../api/services/seed';
+import { sampleProcedureFiles, shippedCompileContext } from '../../api/services/seed';
 import { compile } from '../../domain/procedure/compile';
 import type { CompileContext } from '../../domain/plan';
 import { NOTIFICATION_TEMPLATES } from '../../domain/templates';
@@ -184,22 +184,9 @@ test('several mistakes are all reported at once', () => {
   expect(problems.map((p) => p.path).sort()).toEqual(['$.agency', '$.steps[1].assignee.role', '$.steps[2].outcomes.rework.next']);
 });
 
-/** The shipped registry (seeds/) and the samples as the published procedures, as on a fresh platform. */
-function shippedContext(): CompileContext {
-  const registry = readSeed<OrgRegistry>('org-registry.json');
-  const samples = sampleProcedureFiles().map((f) => JSON.parse(readFileSync(f, 'utf8')));
-  return {
-    agencies: registry.agencies.map((a) => ({ code: a.code, units: a.units.map((u) => u.code) })),
-    roles: registry.roles.map((r) => r.code),
-    templates: [...NOTIFICATION_TEMPLATES],
-    procedures: samples.map((s) => s.code),
-    procedureAgencies: Object.fromEntries(samples.map((s) => [s.code, s.agency])),
-  };
-}
-
 describe('every sample procedure in procedures/', () => {
   const files = sampleProcedureFiles();
-  const plans = files.map((f) => ({ file: basename(f), result: compile(JSON.parse(readFileSync(f, 'utf8')), shippedContext()) }));
+  const plans = files.map((f) => ({ file: basename(f), result: compile(JSON.parse(readFileSync(f, 'utf8')), shippedCompileContext()) }));
 
   test.each(plans.map((p) => [p.file, p.result] as const))('%s validates and compiles', (file, result) => {
     expect(result.ok ? [] : result.problems).toEqual([]);
