@@ -546,7 +546,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const partner = await db.createLinkedDossier({ parentCode: dossierCode, stepId: step.id, iteration, procedureCode: step.procedure,
       toAgency: step.to.agency, actor: lastActor, dueAt });
     await record('handoff-sent', { actor: lastActor, stepId: step.id,
-      data: { to: step.to.agency, procedure: step.procedure, partnerDossier: partner.code, dueAt, iteration } });
+      data: { to: step.to.agency, procedure: step.procedure, partnerDossier: partner.code, dueAt, iteration }, dossier: { currentSteps: [...current] } });
     children.add(partner.code);
     blocked += 1;
     let result: DossierResult;
@@ -575,14 +575,14 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       comment: `Hồ sơ liên thông ${partner.code}: ${STATUS_LABELS[result.status]}` });
   }
 
+  /** External handoffs whose partner still has the dossier, by handoff id: told when the dossier ends early. */
+  const openExternal: Record<string, { stepId: string; iteration: number; endpoint: string; toAgency: string }> = {};
+
   /**
    * Sends the dossier package to an external partner (signed, with an idempotency key) and waits for its
    * signed answer until the step's deadline. The answer's `done`/`refused` picks the step's outcome; no
    * answer in time takes the `timeout` outcome, or stops the dossier when the step has none.
    */
-  /** External handoffs whose partner still has the dossier, by handoff id: told when the dossier ends early. */
-  const openExternal: Record<string, { stepId: string; iteration: number; endpoint: string; toAgency: string }> = {};
-
   async function externalHandoff(step: HandoffStep, endpoint: string): Promise<string | null> {
     const iteration = (iterations[step.id] ?? 0) + 1;
     iterations[step.id] = iteration;
@@ -628,7 +628,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       }
       if (delivered) {
         await record('handoff-sent', { actor: lastActor, stepId: step.id,
-          data: { handoffId, to: step.to.agency, endpoint, dueAt, iteration } });
+          data: { handoffId, to: step.to.agency, endpoint, dueAt, iteration }, dossier: { currentSteps: [...current] } });
       }
       if (!delivered || !(await waitFor(answered, remaining()))) {
         stopExpecting();
