@@ -100,7 +100,7 @@ test('a dossier runs through every step kind, with a partner dossier and a count
   expect(hop).toMatchObject({ partner_dossier_code: partner, outcome: 'done', received_by: 'lan.motcua-mybinh', to_agency: 'UBND-XA-MY-BINH' });
   const partnerRow = await env.db('dossiers').where({ code: partner }).first();
   expect(partnerRow).toMatchObject({ status: 10, parent_code: code, procedure_code: '1.001193' });
-  await keepHistory(env.client, 'every-step-kind', code);
+  await keepHistory(env.client, 'every-step-kind-local-activities', code);
 });
 
 test('the decision takes the other branch on the data, and a refused partner dossier stops the lead one', async () => {

@@ -115,7 +115,7 @@ test('a worker restarted in the middle of a wait changes nothing', async () => {
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, documents: testDocuments(env.db) });
   await worker.runUntil(async () => {
     expect(await handle.result()).toEqual({ status: 10 });
-    await keepHistory(env.client, 'wait-worker-restart', code);
+    await keepHistory(env.client, 'wait-worker-restart-local-activities', code);
   });
   await connection.close();
 
