@@ -85,11 +85,12 @@ export function createApp(deps: AppDeps): express.Express {
     documents });
   const metrics = deps.metrics ?? createMetrics({ db });
   const tasks = createTaskService({ db, temporal, validator, onCompleted: metrics.observeTaskCompletion });
+  const payments = createPaymentService({ db, temporal, taskQueue: deps.taskQueue, log, validator, paymentSecret: deps.integrations?.paymentSecret });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  const payments = createPaymentService({ db, temporal, taskQueue: deps.taskQueue, log, validator, paymentSecret: deps.integrations?.paymentSecret });
+  // signed callbacks are checked over the raw body, so these come before the JSON parser
   app.use(paymentsRouter({ db, payments, paymentSecret: deps.integrations?.paymentSecret, authenticate: auth.authenticate }));
   app.use(handoffsRouter({ db, temporal, log, validator, integrations: deps.integrations }));
   app.use(express.json({ limit: '25mb' }));
