@@ -3,19 +3,17 @@
  * Run alone with `tsx worker.ts` against DATABASE_URL and TEMPORAL_ADDRESS, or inside `npm start`.
  */
 import { Worker, type WorkerOptions } from '@temporalio/worker';
-import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createActivities } from './activities';
 import { createCalendarStore } from './activities/calendar-store';
 import type { DocumentActivityDeps } from './activities/documents';
-import { createLocalPostalService } from './activities/postal';
-import { loadConfig } from './lib/config';
+import { createAdapters, type Adapters } from './lib/adapters';
+import { loadConfig, type Config } from './lib/config';
 import { createDb } from './lib/db';
-import { resolveIntegrations, type Integrations } from './lib/integrations';
+import type { Integrations } from './lib/integrations';
 import { createLogger } from './lib/logger';
 import type { Metrics } from './lib/metrics';
 import { startDispatchers } from './lib/outbox-dispatchers';
-import { createFileStorage } from './lib/storage';
 import { connectWorker } from './lib/temporal';
 
 export interface WorkerDeps {
@@ -31,6 +29,12 @@ export interface WorkerDeps {
   metrics?: Metrics;
   /** signed HTTP to the payment provider and partner agencies */
   integrations?: Integrations;
+}
+
+/** The worker's view of the shared adapters. */
+export function workerAdapters(config: Config, adapters: Adapters): Pick<WorkerDeps, 'integrations' | 'documents'> {
+  return { integrations: adapters.integrations,
+    documents: { storage: adapters.storage, postal: adapters.postal, provinceName: config.postal.provinceName } };
 }
 
 /** Builds the interpreter worker from its dependencies; the caller runs and shuts it down. */
@@ -58,10 +62,8 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.databaseUrl);
   const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
-  const documents = { storage: createFileStorage(join(config.dataDir, 'documents')), postal: createLocalPostalService(db),
-    provinceName: config.postal.provinceName };
   const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    integrations: resolveIntegrations(config), documents });
+    ...workerAdapters(config, createAdapters(config, db)) });
   const dispatchers = await startDispatchers(config, { db, log, apiUrl: config.api.publicUrl });
   log.info({ taskQueue: config.temporal.taskQueue, mail: dispatchers.mail, portal: dispatchers.portalUrl }, 'worker running');
   await worker.run();

@@ -61,6 +61,32 @@ export interface HandoffActivities {
 const RETRYABLE = new Set([408, 425, 429]);
 const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
 
+/**
+ * POSTs a JSON body to a partner, signed with its key and carrying an idempotency key. Unreachable,
+ * 408/425/429 and 5xx throw a retryable error; any other 4xx is the partner refusing (non-retryable
+ * `PartnerRejectedError`). Returns the answer's text.
+ */
+async function postToPartner(integrations: Integrations, to: { agency: string; endpoint: string }, body: string,
+  idempotencyKey: string, what: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(to.endpoint, {
+      method: 'POST', body, signal: AbortSignal.timeout(20_000),
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': idempotencyKey,
+        [SIGNATURE_HEADER]: signBody(partnerSecret(integrations, to.agency), body) },
+    });
+  } catch (err) {
+    throw new Error(`partner ${to.agency} at ${to.endpoint} is unreachable: ${(err as Error).message}`, { cause: err });
+  }
+  const text = await res.text().catch(() => '');
+  if (!res.ok) {
+    const message = `partner ${to.agency} answered ${what} with ${res.status}: ${text.slice(0, 500)}`;
+    if (res.status >= 500 || RETRYABLE.has(res.status)) throw new Error(message);
+    throw ApplicationFailure.nonRetryable(message, 'PartnerRejectedError');
+  }
+  return text;
+}
+
 /** Handoffs to partner agencies outside the platform. */
 export function createHandoffActivities({ db, integrations, storage }: { db: Knex; integrations?: Integrations; storage?: DocumentStorage }):
   HandoffActivities {
@@ -91,22 +117,7 @@ export function createHandoffActivities({ db, integrations, storage }: { db: Kne
         documents: await Promise.all(documents.map(async (d) => ({ code: d.document_code, fileName: d.file_name, mediaType: d.media_type,
           sha256: d.sha256, digitizationCode: d.digitization_code, reused: d.reused, contentBase64: await contentOf(d) }))),
       });
-      let res: Response;
-      try {
-        res = await fetch(input.endpoint, {
-          method: 'POST', body, signal: AbortSignal.timeout(20_000),
-          headers: { 'content-type': 'application/json', 'Idempotency-Key': idempotencyKey,
-            [SIGNATURE_HEADER]: signBody(partnerSecret(integrations, input.toAgency), body) },
-        });
-      } catch (err) {
-        throw new Error(`partner ${input.toAgency} at ${input.endpoint} is unreachable: ${(err as Error).message}`, { cause: err });
-      }
-      const text = await res.text().catch(() => '');
-      if (!res.ok) {
-        const message = `partner ${input.toAgency} answered ${res.status}: ${text.slice(0, 500)}`;
-        if (res.status >= 500 || RETRYABLE.has(res.status)) throw new Error(message);
-        throw ApplicationFailure.nonRetryable(message, 'PartnerRejectedError');
-      }
+      const text = await postToPartner(integrations, { agency: input.toAgency, endpoint: input.endpoint }, body, idempotencyKey, 'the package');
       let partnerReference: string | null = null;
       try {
         const answer = JSON.parse(text) as { reference?: unknown };
@@ -123,21 +134,8 @@ export function createHandoffActivities({ db, integrations, storage }: { db: Kne
       await db('handoffs').where({ id: c.handoffId }).whereNull('returned_at').update({ outcome: 'cancelled', reason: c.reason, returned_at: c.at });
       const body = JSON.stringify({ event: 'cancelled', handoff: { id: c.handoffId, stepId: c.stepId, iteration: c.iteration },
         dossier: { code: c.dossierCode, status: c.status }, reason: c.reason, at: c.at });
-      let res: Response;
-      try {
-        res = await fetch(c.endpoint, {
-          method: 'POST', body, signal: AbortSignal.timeout(20_000),
-          headers: { 'content-type': 'application/json', 'Idempotency-Key': `${c.dossierCode}:${c.stepId}:${c.iteration}:cancel`,
-            [SIGNATURE_HEADER]: signBody(partnerSecret(integrations, c.toAgency), body) },
-        });
-      } catch (err) {
-        throw new Error(`partner ${c.toAgency} at ${c.endpoint} is unreachable: ${(err as Error).message}`, { cause: err });
-      }
-      if (!res.ok) {
-        const message = `partner ${c.toAgency} answered the cancellation with ${res.status}: ${(await res.text().catch(() => '')).slice(0, 500)}`;
-        if (res.status >= 500 || RETRYABLE.has(res.status)) throw new Error(message);
-        throw ApplicationFailure.nonRetryable(message, 'PartnerRejectedError');
-      }
+      await postToPartner(integrations, { agency: c.toAgency, endpoint: c.endpoint }, body, `${c.dossierCode}:${c.stepId}:${c.iteration}:cancel`,
+        'the cancellation');
     },
 
     async closeExternalHandoff(c) {

@@ -80,6 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
   const validator = new Validator();
   const auth = createAuth(deps);
   const procedures = createProcedureService(db);
+  const calendar = createCalendarStore(db);
   const documents = createDocumentService({ db, temporal, validator, ...deps.documents });
   const dossiers = createDossierService({ db, temporal, taskQueue: deps.taskQueue, procedures, validator, settings: deps.dossierSettings,
     documents });
@@ -205,11 +206,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/api', adminRouter({ db, validator }));
   app.use('/api', documentsRouter({ documents }));
-  app.use('/api', calendarRouter({ calendar: createCalendarStore(db), validator,
+  app.use('/api', calendarRouter({ calendar, validator,
     agencyExists: async (code) => Boolean(await db('agencies').where({ code }).first()) }));
 
   app.use('/api', reportsRouter({ reports: createReportService({ db, temporal, taskQueue: deps.taskQueue,
-    calendarFor: createCalendarStore(db).calendarFor }) }));
+    calendarFor: calendar.calendarFor }) }));
   app.use('/api', notificationsRouter({ db, renderer: createTemplateRenderer() }));
   app.use('/api', syncRouter({ db, validator }));
   const forms = createFormService({ db, systemName: deps.systemName ?? DEFAULT_SYSTEM_NAME, publicUrl: deps.publicUrl ?? '' });

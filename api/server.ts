@@ -3,15 +3,22 @@
  * TEMPORAL_ADDRESS, or inside `npm start`.
  */
 import type { Server } from 'node:http';
-import { loadConfig } from '../lib/config';
+import { createAdapters, type Adapters } from '../lib/adapters';
+import { loadConfig, type Config } from '../lib/config';
 import { createDb } from '../lib/db';
-import { resolveIntegrations } from '../lib/integrations';
 import { createLogger } from '../lib/logger';
 import { connectClient } from '../lib/temporal';
-import { createFileStorage } from '../lib/storage';
-import { createLocalPostalService } from '../activities/postal';
-import { join } from 'node:path';
 import { createApp, type AppDeps } from './app';
+
+/** The API's dependencies from the configuration, its connections and the shared adapters. */
+export function appDeps(config: Config, base: Pick<AppDeps, 'db' | 'temporal' | 'log' | 'jwtSecret' | 'metrics'>, adapters: Adapters): AppDeps {
+  return {
+    ...base, taskQueue: config.temporal.taskQueue, tokenTtl: config.tokenTtl,
+    dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs }, integrations: adapters.integrations,
+    documents: { storage: adapters.storage, postal: adapters.postal, limits: config.documents, postalCallbackSecret: config.postal.callbackSecret },
+    systemName: config.forms.systemName, publicUrl: config.api.publicUrl, publicLookupLimit: config.forms.publicLookupLimit,
+  };
+}
 
 /** Listens on `port` (0 picks a free one) and resolves once it does. */
 export function listen(deps: AppDeps, port: number): Promise<Server> {
@@ -29,12 +36,7 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.databaseUrl);
   const temporal = await connectClient({ ...config.temporal, address: config.temporal.address });
-  const server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: config.jwtSecret,
-    tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs }, integrations: resolveIntegrations(config),
-    documents: { storage: createFileStorage(join(config.dataDir, 'documents')), postal: createLocalPostalService(db), limits: config.documents,
-      postalCallbackSecret: config.postal.callbackSecret },
-    systemName: config.forms.systemName, publicUrl: config.api.publicUrl, publicLookupLimit: config.forms.publicLookupLimit },
-  config.api.port);
+  const server = await listen(appDeps(config, { db, temporal, log, jwtSecret: config.jwtSecret }, createAdapters(config, db)), config.api.port);
   log.info({ port: config.api.port }, 'API listening');
   const stop = () => server.close(() => { void temporal.connection.close(); void db.destroy(); });
   process.once('SIGINT', stop);

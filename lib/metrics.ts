@@ -38,8 +38,11 @@ export function createMetrics(deps: { db: Knex; processMetrics?: boolean }): Met
     },
   });
 
-  const openTasks = () => db('tasks').whereIn('state', ['open', 'claimed']).groupBy('agency_code', 'unit_code')
-    .select('agency_code', 'unit_code', db.raw('count(*)::int AS n'), db.raw('count(*) FILTER (WHERE due_at < now())::int AS overdue'));
+  // the two task gauges are collected together on each scrape: one query serves both
+  let scrape: Promise<{ agency_code: string; unit_code: string; n: number; overdue: number }[]> | undefined;
+  const openTasks = () => (scrape ??= db('tasks').whereIn('state', ['open', 'claimed']).groupBy('agency_code', 'unit_code')
+    .select('agency_code', 'unit_code', db.raw('count(*)::int AS n'), db.raw('count(*) FILTER (WHERE due_at < now())::int AS overdue'))
+    .finally(() => { scrape = undefined; }));
   new Gauge({
     name: 'onestop_tasks_open', help: 'Open or claimed tasks, by agency and unit',
     labelNames: ['agency', 'unit'] as const, registers: [registry],

@@ -4,22 +4,20 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { listen } from '../api/server';
+import { appDeps, listen } from '../api/server';
 import { publishSamples, readSeed, seedAccounts, seedRegistry, type DemoAccounts, type OrgRegistry } from '../api/services/seed';
 import { createCalendarStore } from '../activities/calendar-store';
-import { createLocalPostalService } from '../activities/postal';
 import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
-import { createWorker } from '../worker';
+import { createWorker, workerAdapters } from '../worker';
 import type { Config } from './config';
 import { createDb, migrateLatest, type Knex } from './db';
-import { resolveIntegrations } from './integrations';
+import { createAdapters } from './adapters';
 import { ensureReconciliationSchedule } from './schedules/reconciliation';
 import { startDispatchers } from './outbox-dispatchers';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import { ensureLateListSchedule } from './schedules/late-list';
-import { createFileStorage } from './storage';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal';
 import { resolveTemporalCli, startDevServer, type DevServerHandle } from './temporal-cli';
 
@@ -112,15 +110,12 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
 
     await ensureLateListSchedule(temporal, { taskQueue: config.temporal.taskQueue });
     const metrics = createMetrics({ db, processMetrics: true });
-    const integrations = resolveIntegrations(config);
-    const storage = createFileStorage(join(config.dataDir, 'documents'));
-    const postal = createLocalPostalService(db);
+    const adapters = createAdapters(config, db);
 
     const connection = await connectWorker(temporalConfig);
     stops.push(() => connection.close());
     const worker: Worker = await createWorker({ db, connection, namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle, metrics, integrations,
-      documents: { storage, postal, provinceName: config.postal.provinceName } });
+      taskQueue: config.temporal.taskQueue, workflowBundle: opts.workflowBundle, metrics, ...workerAdapters(config, adapters) });
     const running = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -128,10 +123,7 @@ export async function startPlatform(config: Config, opts: PlatformOptions): Prom
     });
 
     await ensureReconciliationSchedule(temporal, { taskQueue: config.temporal.taskQueue, cron: config.integrations.reconciliationCron });
-    const server: Server = await listen({ db, temporal, log, taskQueue: config.temporal.taskQueue, jwtSecret: jwtSecret(config),
-      tokenTtl: config.tokenTtl, dossierSettings: { ...config.dossier, postalDueMs: config.postal.dueMs }, metrics, integrations,
-      documents: { storage, postal, limits: config.documents, postalCallbackSecret: config.postal.callbackSecret },
-      systemName: config.forms.systemName, publicUrl: config.api.publicUrl, publicLookupLimit: config.forms.publicLookupLimit }, config.api.port);
+    const server: Server = await listen(appDeps(config, { db, temporal, log, jwtSecret: jwtSecret(config), metrics }, adapters), config.api.port);
     stops.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
     const port = (server.address() as { port: number }).port;
     const dispatchers = await startDispatchers(config, { db, log, apiUrl: `http://127.0.0.1:${port}` });

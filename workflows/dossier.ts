@@ -53,45 +53,30 @@ import {
   type SupplementInput,
 } from './messages';
 
+/** Timeout profiles: quick database work, and work that waits on files or other agencies. */
+const QUICK = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } } as const;
+const SLOW = { startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } } as const;
+
 /** The read model and the calendar, as activities (runs recorded before local activities replay with these). */
-const remoteDb = proxyActivities<DossierActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const remoteDb = proxyActivities<DossierActivities>(QUICK);
 
 /**
  * The same, as local activities: short PostgreSQL writes and calendar sums run in the worker within the
  * workflow task, without a round trip through the server each, so an officer's answer comes sooner.
  * Each is idempotent (keyed), so a retry after a worker crash does no harm.
  */
-const localDb = proxyLocalActivities<DossierActivities>({
-  startToCloseTimeout: '30 seconds',
-  localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const localDb = proxyLocalActivities<DossierActivities>({ ...QUICK, localRetryThreshold: '10 seconds' });
 
-const payments = proxyActivities<PaymentActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const payments = proxyActivities<PaymentActivities>(QUICK);
 
 /** Telling a partner that the lead dossier ended: tried for a while, then recorded as undelivered (the dossier still ends). */
-const partnerNotices = proxyActivities<HandoffActivities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
-});
+const partnerNotices = proxyActivities<HandoffActivities>({ ...QUICK, scheduleToCloseTimeout: '10 minutes',
+  retry: { ...QUICK.retry, initialInterval: '2 seconds' } });
 
 /** Partner agencies answer slowly and sometimes not at all: retried until the step's deadline stops waiting. */
-const partners = proxyActivities<HandoffActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
-});
+const partners = proxyActivities<HandoffActivities>({ ...SLOW, retry: { ...SLOW.retry, initialInterval: '2 seconds' } });
 
-const docs = proxyActivities<DocumentActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const docs = proxyActivities<DocumentActivities>(SLOW);
 
 const SYSTEM: Actor = { username: 'system' };
 /** The legal time to check an online dossier at the counter (accept, ask for a supplement, or refuse). */

@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import express, { Router } from 'express';
 import type { Knex } from 'knex';
-import { partnerSecret, SIGNATURE_HEADER, verifyBody, type Integrations } from '../../lib/integrations';
+import { partnerSecret, SIGNATURE_HEADER, type Integrations } from '../../lib/integrations';
 import type { Logger } from '../../lib/logger';
 import { partnerAnsweredSignal, type PartnerAnswerInput } from '../../workflows/messages';
-import { ApiError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors';
-import { logCallback } from '../services/payments';
+import { ApiError, BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors';
+import { logCallback, requireSignature } from '../services/payments';
 import type { Validator } from '../validation';
 
 const answerSchema = {
@@ -49,15 +49,7 @@ export function handoffsRouter({ db, temporal, log, validator, integrations }: H
       await trace('unknown-reference');
       throw new NotFoundError(`no handoff ${req.params.id} to an external partner`);
     }
-    const verdict = verifyBody(partnerSecret(integrations, hop.to_agency), body, signature);
-    if (verdict === 'missing') {
-      await trace('unsigned', 'no X-Signature header');
-      throw new UnauthorizedError('the answer is not signed: X-Signature: sha256=<HMAC-SHA256 of the body>');
-    }
-    if (verdict === 'invalid') {
-      await trace('bad-signature', 'the signature does not match the body');
-      throw new ForbiddenError('the answer\'s signature does not match its body');
-    }
+    await requireSignature(partnerSecret(integrations, hop.to_agency), body, signature, 'the answer', trace);
     let answer: Omit<PartnerAnswerInput, 'handoffId' | 'stepId' | 'iteration'>;
     try {
       answer = validator.check(answerSchema, JSON.parse(body.toString('utf8')), 'the handoff answer');

@@ -82,6 +82,23 @@ export async function logCallback(db: Knex, log: Logger, e: CallbackLogEntry): P
     'signed callback refused');
 }
 
+/**
+ * Lets through only a body signed with `secret`: an unsigned one is 401, a tampered one 403, each traced
+ * first. `what` names the body in the error ("the callback", "the answer").
+ */
+export async function requireSignature(secret: string, body: Buffer, signature: string | undefined, what: string,
+  trace: (outcome: string, reason: string) => Promise<void>): Promise<void> {
+  const verdict = verifyBody(secret, body, signature);
+  if (verdict === 'missing') {
+    await trace('unsigned', 'no X-Signature header');
+    throw new UnauthorizedError(`${what} is not signed: X-Signature: sha256=<HMAC-SHA256 of the body>`);
+  }
+  if (verdict === 'invalid') {
+    await trace('bad-signature', 'the signature does not match the body');
+    throw new ForbiddenError(`${what}'s signature does not match its body`);
+  }
+}
+
 export interface PaymentServiceDeps {
   db: Knex;
   temporal: Client;
@@ -111,15 +128,7 @@ export function createPaymentService({ db, temporal, taskQueue, log, validator, 
       const trace = (outcome: string, reason?: string, reference?: string) =>
         logCallback(db, log, { source: 'payment', outcome, reason, reference, remoteAddress, signature, body: raw });
       if (!paymentSecret) throw new ApiError(503, 'NotConfiguredError', 'payment callbacks are not configured on this server');
-      const verdict = verifyBody(paymentSecret, raw, signature);
-      if (verdict === 'missing') {
-        await trace('unsigned', 'no X-Signature header');
-        throw new UnauthorizedError('the callback is not signed: X-Signature: sha256=<HMAC-SHA256 of the body>');
-      }
-      if (verdict === 'invalid') {
-        await trace('bad-signature', 'the signature does not match the body');
-        throw new ForbiddenError('the callback\'s signature does not match its body');
-      }
+      await requireSignature(paymentSecret, raw, signature, 'the callback', trace);
       let parsed: unknown;
       try {
         parsed = JSON.parse(raw.toString('utf8'));

@@ -6,13 +6,13 @@
  * Real PostgreSQL, real Temporal, real HTTP.
  */
 import { createCalendarStore } from '../../activities/calendar-store';
-import { createProcedureService } from '../../api/services/procedures';
 import { addDuration } from '../../domain/calendar';
 import { publishSamples } from '../../api/services/seed';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
 import { completeTask, eventually, loginDemo } from '../support/tasks';
+import { publishProcedure } from '../support/procedures';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -47,9 +47,7 @@ type Stage = 'wait' | 'handoff' | 'payment' | 'counter';
 beforeAll(async () => {
   env = await startTestEnv();
   await publishSamples(env.db);
-  const procedures = createProcedureService(env.db);
-  await procedures.upload(definition, 'test');
-  await procedures.publish(CODE, 1, 'test');
+  await publishProcedure(env.db, definition);
   http = httpClient(env.apiUrl);
   [lan, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'cuong.lanhdao-mybinh');
 });

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DateTime } from 'luxon';
 import { createApp } from '../../api/app';
-import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
 import { parseQrText } from '../../domain/qr';
 import { createLogger } from '../../lib/logger';
@@ -17,6 +16,7 @@ import { birthRegistration } from '../support/factories';
 import { pdfText, qrOfHtml, visibleText } from '../support/forms';
 import { httpClient, type HttpClient } from '../support/http';
 import { completeTask, loginDemo } from '../support/tasks';
+import { publishProcedure } from '../support/procedures';
 
 const SYSTEM = 'Hệ thống thông tin giải quyết TTHC (thử nghiệm)';
 const LINKED = '9.907001';
@@ -47,9 +47,7 @@ const out = process.env.FORMS_OUT;
 beforeAll(async () => {
   env = await startTestEnv({ api: false });
   await publishSamples(env.db);
-  const procedures = createProcedureService(env.db);
-  await procedures.upload(linkedDefinition, 'test');
-  await procedures.publish(LINKED, 1, 'test');
+  await publishProcedure(env.db, linkedDefinition);
   // the apology task opens as soon as less than two hours are left before the appointment
   const app = createApp({ db: env.db, temporal: env.client, taskQueue: env.taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
     log: createLogger('silent'), loginLimit: 1000, systemName: SYSTEM, publicUrl: 'https://motcua.example.vn',

@@ -7,12 +7,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { seedAccounts, seedRegistry } from '../../api/services/seed';
-import { createProcedureService } from '../../api/services/procedures';
 import { DEMO_PASSWORD, startTestEnv, TEST_SECRETS, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
 import { completeTask, eventually, findTask, loginDemo } from '../support/tasks';
+import { publishProcedure } from '../support/procedures';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -94,10 +94,8 @@ beforeAll(async () => {
     { username: 'hoa.motcua-thuanhoa', fullName: 'Đặng Thị Hoa', agency: PARTNER, unit: 'MOT-CUA', roles: ['one-stop-officer'] },
     { username: 'son.diachinh-thuanhoa', fullName: 'Hồ Văn Sơn', agency: PARTNER, unit: 'DIA-CHINH', roles: ['specialist'] },
   ] });
-  const procedures = createProcedureService(env.db);
   for (const def of [partnerProcedure, jointProcedure]) {
-    await procedures.upload(def, 'test');
-    await procedures.publish(def.code, 1, 'test');
+    await publishProcedure(env.db, def);
   }
   http = httpClient(env.apiUrl);
   [lan, binh, cuong, hoa, son] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh',
@@ -117,11 +115,8 @@ async function submit(procedureCode: string) {
 
 /** Publishes the external procedure (a new version per partner address). */
 async function publishExternal(def: { code: string } & Record<string, unknown>) {
-  const procedures = createProcedureService(env.db);
   const latest = await env.db('procedure_versions').where({ code: def.code }).max({ v: 'version' }).first();
-  const version = Number(latest?.v ?? 0) + 1;
-  await procedures.upload({ ...def, version }, 'test');
-  await procedures.publish(def.code, version, 'test');
+  await publishProcedure(env.db, { ...def, version: Number(latest?.v ?? 0) + 1 });
 }
 
 function answer(url: string, body: object, secret = TEST_SECRETS.handoffSecret) {

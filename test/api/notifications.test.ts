@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { createNotificationActivities } from '../../activities/notifications';
 import { createTemplateRenderer } from '../../activities/notifications-templates';
-import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
 import { createLogger } from '../../lib/logger';
 import { createSmtpMailer } from '../../lib/mail';
@@ -26,6 +25,7 @@ import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';
 import { completeTask, eventually, loginDemo } from '../support/tasks';
+import { publishProcedure } from '../support/procedures';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -58,9 +58,7 @@ const handoffDefinition = {
 beforeAll(async () => {
   env = await startTestEnv();
   await publishSamples(env.db);
-  const procedures = createProcedureService(env.db);
-  await procedures.upload(handoffDefinition, 'test');
-  await procedures.publish(HANDOFF_PROCEDURE, 1, 'test');
+  await publishProcedure(env.db, handoffDefinition);
   http = httpClient(env.apiUrl);
   [lan, binh, cuong, ops] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh', 'thietke.lanhdao-mybinh');
   smtp = new SMTPServer({

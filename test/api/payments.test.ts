@@ -5,7 +5,6 @@
  * and from its Temporal Schedule) finding planted discrepancies.
  */
 import { randomUUID } from 'node:crypto';
-import { createProcedureService } from '../../api/services/procedures';
 import { signBody } from '../../lib/integrations';
 import { vietnamDay } from '../../lib/payments/provider';
 import { ensureReconciliationSchedule } from '../../lib/schedules/reconciliation';
@@ -14,6 +13,7 @@ import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
 import { completeTask, loginDemo } from '../support/tasks';
+import { publishProcedure } from '../support/procedures';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -42,9 +42,7 @@ const definition = {
 
 beforeAll(async () => {
   env = await startTestEnv();
-  const procedures = createProcedureService(env.db);
-  await procedures.upload(definition, 'test');
-  await procedures.publish(CODE, 1, 'test');
+  await publishProcedure(env.db, definition);
   http = httpClient(env.apiUrl);
   [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
 });

@@ -3,13 +3,13 @@
  * digitize, decision, parallel (task + wait), notify, handoff to a procedure published on the platform
  * (a linked partner dossier run to its end), payment at the counter, task and return.
  */
-import { createProcedureService } from '../../api/services/procedures';
 import { publishSamples } from '../../api/services/seed';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
 import { completeTask, eventually, findTask, loginDemo } from '../support/tasks';
+import { publishProcedure } from '../support/procedures';
 
 let env: TestEnv;
 let http: HttpClient;
@@ -46,9 +46,7 @@ const definition = {
 beforeAll(async () => {
   env = await startTestEnv();
   await publishSamples(env.db);
-  const procedures = createProcedureService(env.db);
-  await procedures.upload(definition, 'test');
-  await procedures.publish(CODE, 1, 'test');
+  await publishProcedure(env.db, definition);
   http = httpClient(env.apiUrl);
   [lan, binh, cuong] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'cuong.lanhdao-mybinh');
 });

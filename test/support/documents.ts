@@ -1,6 +1,6 @@
 /** Files and a procedure for the document and return-of-results tests. */
-import { createProcedureService } from '../../api/services/procedures';
 import type { Knex } from '../../lib/db';
+import { publishProcedure } from './procedures';
 
 export const pdf = (text: string) => Buffer.from(`%PDF-1.4\n% ${text}\n%%EOF\n`);
 export const png = () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('0000IHDR fake image')]);
@@ -30,9 +30,7 @@ export function documentsProcedure(code: string) {
 }
 
 export async function publishDocumentsProcedure(db: Knex, code: string) {
-  const procedures = createProcedureService(db);
-  await procedures.upload(documentsProcedure(code), 'test');
-  await procedures.publish(code, 1, 'test');
+  await publishProcedure(db, documentsProcedure(code));
 }
 
 /** GET with the raw bytes of the answer. */
