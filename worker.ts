@@ -5,6 +5,7 @@
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createActivities } from './activities';
+import { failureInterceptors } from './activities/failures';
 import { createCalendarStore } from './activities/calendar-store';
 import type { DocumentActivityDeps } from './activities/documents';
 import { createAdapters, type Adapters } from './lib/adapters';
@@ -44,11 +45,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    interceptors: { activity: deps.metrics?.activityInterceptors ?? [] },
+    // the metrics see failures already classified (the later interceptor runs nearer the activity)
+    interceptors: { activity: [...deps.metrics?.activityInterceptors ?? [], failureInterceptors] },
     activities: createActivities({
       db: deps.db,
       calendarFor: createCalendarStore(deps.db).calendarFor,
       integrations: deps.integrations,
+      onAttention: deps.metrics?.countAttention,
       ...deps.documents,
     }),
   });

@@ -5,6 +5,8 @@ import type { DossierActivities, DossierPatch } from './types';
 
 export interface ActivityDeps {
   db: Knex;
+  /** counts a step that failed for good (Prometheus) */
+  onAttention?(info: { activity: string; type: string }): void;
   /** the business calendar an agency counts legal time on */
   calendarFor(agencyCode: string): Promise<CalendarConfig>;
 }
@@ -34,7 +36,7 @@ function toRow(patch: DossierPatch): Record<string, unknown> {
 /** The dossier's read model in PostgreSQL: history, row and tasks, written idempotently. */
 type CoreActivities = Omit<DossierActivities, 'digitize' | 'requestPayments' | 'unpaidFees' | 'createLinkedDossier' | 'closeHandoff' | 'notify'>;
 
-export function createDossierActivities({ db, calendarFor }: ActivityDeps): CoreActivities {
+export function createDossierActivities({ db, calendarFor, onAttention }: ActivityDeps): CoreActivities {
   return {
     async recordEvent(e) {
       await db.transaction(async (trx) => {
@@ -93,8 +95,13 @@ export function createDossierActivities({ db, calendarFor }: ActivityDeps): Core
     async closeTask(c) {
       await db('tasks').where({ id: c.taskId }).whereIn('state', ['open', 'claimed']).update({
         state: 'completed', outcome: c.outcome, data: c.data ? JSON.stringify(c.data) : null,
-        comment: c.comment ?? null, completed_by: c.actor.username, completed_at: c.at,
+        comment: c.comment ?? null, completed_by: c.actor.username, completed_at: c.at, completion_key: c.requestKey ?? null,
       });
+    },
+
+    async flagAttention({ dossierCode, attention }) {
+      await db('dossiers').where({ code: dossierCode }).update({ attention: attention ? JSON.stringify(attention) : null, updated_at: db.fn.now() });
+      if (attention) onAttention?.({ activity: attention.activity, type: attention.type });
     },
 
     async cancelOpenTasks({ dossierCode, reason }) {

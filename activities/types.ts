@@ -3,7 +3,7 @@
  * these types only (`import type`); `createActivities(deps)` implements them.
  */
 import type { Duration, Fee, Plan } from '../domain/plan';
-import type { Actor } from '../workflows/messages';
+import type { Actor, AttentionInfo } from '../workflows/messages';
 
 /** Changes to the dossier's row that come with an event; only the fields given are written. */
 export interface DossierPatch {
@@ -58,6 +58,8 @@ export interface CloseTaskInput {
   comment?: string;
   actor: Actor;
   at: string;
+  /** the completing request's key (see `CompleteTaskInput.requestKey`) */
+  requestKey?: string;
 }
 
 export interface NotifyInput {
@@ -105,6 +107,8 @@ export interface DossierActivities {
   openTask(input: OpenTaskInput): Promise<void>;
   /** Records a task's completion; a no-op when already recorded. */
   closeTask(input: CloseTaskInput): Promise<void>;
+  /** Shows (or, with null, clears) a step that failed for good on the dossier's row, and counts it. */
+  flagAttention(input: { dossierCode: string; attention: AttentionInfo | null }): Promise<void>;
   /** Cancels every task and payment request still open on the dossier (when it ends early). */
   cancelOpenTasks(input: { dossierCode: string; reason: string }): Promise<number>;
 }

@@ -13,6 +13,8 @@ export const SA = {
   currentStep: defineSearchAttributeKey('CurrentStep', SearchAttributeType.KEYWORD),
   appointmentAt: defineSearchAttributeKey('AppointmentAt', SearchAttributeType.DATETIME),
   overdue: defineSearchAttributeKey('Overdue', SearchAttributeType.BOOL),
+  /** a step failed for good: the dossier waits for ops to repair (retry) or cancel it */
+  needsAttention: defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL),
 } as const;
 
 /** Name → type as the Temporal CLI's `--search-attribute` and the operator service spell them. */
@@ -25,4 +27,5 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, string> = {
   CurrentStep: 'Keyword',
   AppointmentAt: 'Datetime',
   Overdue: 'Bool',
+  NeedsAttention: 'Bool',
 };

@@ -15,6 +15,8 @@ export interface Metrics {
   registry: Registry;
   /** Records how long a task took from opening to completion, when the API completes it. */
   observeTaskCompletion(task: { procedureCode: string; agency: string; unit: string; createdAt: string | Date; completedAt?: Date }): void;
+  /** Counts a dossier step that failed for good and now waits for ops. */
+  countAttention(info: { activity: string; type: string }): void;
   /** Worker interceptors counting failed activity attempts. */
   activityInterceptors: ActivityInterceptorsFactory[];
 }
@@ -72,6 +74,21 @@ export function createMetrics(deps: { db: Knex; processMetrics?: boolean }): Met
     labelNames: ['activity', 'type'] as const, registers: [registry],
   });
 
+  const attention = new Counter({
+    name: 'onestop_dossier_step_failures_total',
+    help: 'Dossier steps that failed for good (retries exhausted or an error no retry cures) and wait for ops, by activity and type',
+    labelNames: ['activity', 'type'] as const, registers: [registry],
+  });
+  new Gauge({
+    name: 'onestop_dossiers_needing_attention', help: 'Dossiers whose step failed for good and wait for ops to repair or cancel them, by agency',
+    labelNames: ['agency'] as const, registers: [registry],
+    async collect() {
+      const rows = await db('dossiers').whereNotNull('attention').groupBy('agency_code').select('agency_code', db.raw('count(*)::int AS n'));
+      this.reset();
+      for (const r of rows) this.set({ agency: r.agency_code }, r.n);
+    },
+  });
+
   const activityInterceptors: ActivityInterceptorsFactory[] = [(ctx: ActivityContext) => ({
     inbound: {
       async execute(input, next) {
@@ -89,6 +106,7 @@ export function createMetrics(deps: { db: Knex; processMetrics?: boolean }): Met
   return {
     registry,
     activityInterceptors,
+    countAttention: (info) => attention.inc(info),
     observeTaskCompletion(task) {
       const seconds = ((task.completedAt ?? new Date()).getTime() - new Date(task.createdAt).getTime()) / 1000;
       completion.observe({ procedure: task.procedureCode, agency: task.agency, unit: task.unit }, Math.max(0, seconds));

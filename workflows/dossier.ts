@@ -40,10 +40,12 @@ import {
   partnerAnsweredSignal,
   paymentConfirmedSignal,
   postalDeliveredSignal,
+  repairDossierSignal,
   stopDossierUpdate,
   supplementSignal,
   withdrawSignal,
   type Actor,
+  type AttentionInfo,
   type CompleteTaskInput,
   type DossierSettings,
   type DossierView,
@@ -53,9 +55,15 @@ import {
   type SupplementInput,
 } from './messages';
 
-/** Timeout profiles: quick database work, and work that waits on files or other agencies. */
-const QUICK = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } } as const;
-const SLOW = { startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } } as const;
+/**
+ * Timeout profiles: quick database work, and work that waits on files or other agencies. Retries are
+ * bounded (about five minutes of a dependency being away): a step that still fails then waits for ops,
+ * visibly, instead of retrying in silence (see `attend` in the workflow).
+ */
+const QUICK = { startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 } } as const;
+const SLOW = { startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 } } as const;
 
 /** The read model and the calendar, as activities (runs recorded before local activities replay with these). */
 const remoteDb = proxyActivities<DossierActivities>(QUICK);
@@ -68,6 +76,13 @@ const remoteDb = proxyActivities<DossierActivities>(QUICK);
 const localDb = proxyLocalActivities<DossierActivities>({ ...QUICK, localRetryThreshold: '10 seconds' });
 
 const payments = proxyActivities<PaymentActivities>(QUICK);
+
+/** Showing a failure to ops: tried briefly, never blocking (the search attribute shows it anyway). */
+const attentionFlags = proxyActivities<DossierActivities>({ startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 } });
+
+/** Failure types a caller handles itself: they are outcomes, not failures for ops. */
+const HANDLED_FAILURES = ['PostalAddressMissingError'];
 
 /** Telling a partner that the lead dossier ended: tried for a while, then recorded as undelivered (the dossier still ends). */
 const partnerNotices = proxyActivities<HandoffActivities>({ ...QUICK, scheduleToCloseTimeout: '10 minutes',
@@ -104,6 +119,8 @@ interface OpenTask {
   /** outcome name → effect name used for validation (`next`, `supplement`, `stop`, `refuse`) */
   effects: Record<string, string>;
   completion?: CompleteTaskInput;
+  /** an Update carrying its completion has been accepted (the completion may still be on its way into the history) */
+  accepted?: boolean;
   consumed: boolean;
 }
 
@@ -122,7 +139,6 @@ class Continue extends Error {
 }
 
 export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierResult> {
-  const db = patched('local-read-model') ? localDb : remoteDb;
   const { plan, dossierCode } = input;
   const settings: DossierSettings = { ...DEFAULT_SETTINGS, ...input.settings };
   const resume = input.resume;
@@ -144,6 +160,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   };
   let supplement: SupplementInput | undefined;
   let ending: EndDossier | undefined;
+  /** a stop has been accepted (it may still be on its way into the history) */
+  let stopping = false;
   const paid = new Set<string>();
   let awaitingPayment = false;
   let paymentSignals = 0;
@@ -162,6 +180,41 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   let appointmentVersion = 0;
   const settled = () => finished || (blocked >= running && unconsumed === 0);
   const main = new CancellationScope();
+  /** a step that failed for good, waiting for ops; repairs asked for so far */
+  let attention: AttentionInfo | undefined;
+  let attentionShown = false;
+  let repairs = 0;
+
+  /**
+   * Wraps activity proxies: an activity that failed for good (retries exhausted, or a non-retryable
+   * failure) is shown to ops (dossier view, search attribute `NeedsAttention`, metric) and tried again
+   * when ops repair the dossier; cancelling the run stops the dossier instead.
+   */
+  function guarded<T extends object>(activities: T): T {
+    return new Proxy(activities, {
+      get(target, name) {
+        const call = (target as Record<string | symbol, (...args: unknown[]) => Promise<unknown>>)[name];
+        return async (...args: unknown[]) => {
+          for (;;) {
+            try {
+              return await call(...args);
+            } catch (err) {
+              if (!(err instanceof ActivityFailure) || isCancellation(err)
+                || (err.cause instanceof ApplicationFailure && HANDLED_FAILURES.includes(err.cause.type ?? ''))) throw err;
+              await attend(String(name), err);
+            }
+          }
+        };
+      },
+    });
+  }
+
+  const db = guarded(patched('local-read-model') ? localDb : remoteDb);
+  /** the read model written by an ordinary activity: runs only once what asked for it is in the history */
+  const durableDb = guarded(remoteDb);
+  const payActs = guarded(payments);
+  const files = guarded(docs);
+  const partnerRecords = guarded(partners);
 
   const view = (): DossierView => ({
     status,
@@ -171,6 +224,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     openTasks: Object.values(openTasks)
       .filter((t) => !t.completion)
       .map((t) => ({ taskId: t.taskId, stepId: t.stepId, outcomes: Object.keys(t.effects) })),
+    ...(attention ? { attention } : {}),
   });
 
   setHandler(getDossierQuery, view);
@@ -182,15 +236,23 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     completeTaskUpdate,
     async (completion) => {
       const task = openTasks[completion.taskId];
+      task.accepted = true;
+      if (patched('durable-completion')) {
+        // An Update is not in the history until its workflow task completes: an ordinary activity records the
+        // completion only once it is, so a crash can never leave the read model ahead of the workflow.
+        await durableDb.closeTask({ taskId: task.taskId, outcome: completion.outcome, data: completion.data,
+          comment: completion.comment, actor: completion.actor, at: now(), requestKey: completion.requestKey });
+        if (finished || openTasks[task.taskId] !== task) return view();
+      }
       task.completion = completion;
       unconsumed += 1;
-      await condition(() => task.consumed && settled());
+      await condition(() => (task.consumed || finished) && settled());
       return view();
     },
     {
       validator: (completion) => {
         const task = openTasks[completion.taskId];
-        if (!task || task.completion) {
+        if (!task || task.completion || task.accepted) {
           throw ApplicationFailure.create({
             type: FailureTypes.taskNotOpen,
             message: `task ${completion.taskId} is not open on dossier ${dossierCode}`,
@@ -216,15 +278,24 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   setHandler(
     stopDossierUpdate,
     async (stop) => {
-      ending = new EndDossier(DossierStatus.Stopped, stop.actor, stop.reason);
-      unconsumed += 1;
-      main.cancel();
+      stopping = true;
+      if (patched('durable-stop')) {
+        // recorded by an ordinary activity, so the stop is in the history before anything is closed or told
+        eventCount += 1;
+        await durableDb.recordEvent({ dossierCode, key: `wf-${eventCount}`, type: 'stop-requested', actor: stop.actor,
+          reason: stop.reason, at: now() });
+      }
+      if (!ending && !finished) {
+        ending = new EndDossier(DossierStatus.Stopped, stop.actor, stop.reason);
+        unconsumed += 1;
+        main.cancel();
+      }
       await condition(() => finished);
       return view();
     },
     {
       validator: (stop) => {
-        if (ending || finished || isTerminal(status)) {
+        if (stopping || ending || finished || isTerminal(status)) {
           throw ApplicationFailure.create({ type: FailureTypes.dossierEnded, message: `dossier ${dossierCode} has already ended` });
         }
         if (!stop.reason?.trim()) {
@@ -233,6 +304,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       },
     },
   );
+  setHandler(repairDossierSignal, () => {
+    if (attention) repairs += 1;
+  });
   setHandler(supplementSignal, (s) => {
     if (status !== DossierStatus.SupplementRequested || supplement) return;
     supplement = s;
@@ -268,18 +342,40 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   });
 
   const now = () => new Date().toISOString();
+
+  /**
+   * An activity failed for good: shown to ops, then waits for a repair (the caller retries the activity).
+   * A cancellation meanwhile (the Temporal UI's Cancel) ends the dossier with status 8.
+   */
+  async function attend(activity: string, err: ActivityFailure): Promise<void> {
+    const cause = err.cause;
+    const type = cause instanceof ApplicationFailure ? cause.type ?? 'ApplicationFailure' : cause?.name ?? 'ActivityFailure';
+    attention = { activity, type, message: (cause?.message ?? err.message).slice(0, 2000), steps: [...current], since: now() };
+    describe();
+    await attentionFlags.flagAttention({ dossierCode, attention }).catch(() => undefined);
+    const seen = repairs;
+    await waitFor(() => repairs > seen);
+    attention = undefined;
+    describe();
+    await attentionFlags.flagAttention({ dossierCode, attention: null }).catch(() => undefined);
+  }
   /** Legal time is counted in whole minutes, as the forms write it. */
   const nowToMinute = () => new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
 
   function describe(): void {
     const steps = [...current].map((id) => plan.steps[id]?.name ?? id).join(', ');
     setCurrentDetails(`**${plan.name}** (${plan.code} v${plan.version})\n\nTrạng thái: ${status} – ${STATUS_LABELS[status]}` +
-      (overdue ? ' (quá hạn)' : '') + (steps ? `\n\nBước hiện tại: ${steps}` : ''));
+      (overdue ? ' (quá hạn)' : '') + (steps ? `\n\nBước hiện tại: ${steps}` : '') +
+      (attention ? `\n\n**Cần xử lý (needs attention)**: ${attention.activity} failed (${attention.type}): ${attention.message}\n\n` +
+        'Fix the cause, then send the signal `repairDossier` to retry, or cancel the run to stop the dossier (status 8).' : ''));
+    // NeedsAttention is written once a failure has been shown, so the runs recorded before it replay unchanged
+    if (attention) attentionShown = true;
     upsertSearchAttributes([
       { key: SA.status, value: String(status) },
       { key: SA.currentStep, value: [...current].join(',') || null },
       { key: SA.appointmentAt, value: appointmentAt ? new Date(appointmentAt) : null },
       { key: SA.overdue, value: overdue },
+      ...(attentionShown ? [{ key: SA.needsAttention, value: attention !== undefined }] : []),
     ]);
   }
 
@@ -509,7 +605,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const outstanding = () => unpaid.filter((c) => !paid.has(c));
     if (outstanding().length === 0) return true;
     const resumeTo = status;
-    const online = patched('online-payments') ? await payments.offerOnlinePayments({ dossierCode, feeCodes: outstanding() }) : [];
+    const online = patched('online-payments') ? await payActs.offerOnlinePayments({ dossierCode, feeCodes: outstanding() }) : [];
     const amount = fees.filter((f) => unpaid.includes(f.code)).reduce((sum, f) => sum + f.amount, 0);
     await transition(DossierStatus.PaymentRequested, SYSTEM, `Yêu cầu nộp ${amount} đồng: ${fees.map((f) => f.name).join(', ')}`, step.id);
     await db.notify({ key: `${dossierCode}:fee-due:${step.id}:${eventCount}`, dossierCode, template: 'fee-due', to: { applicant: true },
@@ -611,7 +707,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       });
     const close = (outcome: string, fields: { reason?: string; answer?: PartnerAnswerInput } = {}) => {
       delete openExternal[handoffId];
-      return partners.closeExternalHandoff({ handoffId, outcome, reason: fields.reason, data: fields.answer?.data, receivedBy: fields.answer?.receivedBy,
+      return partnerRecords.closeExternalHandoff({ handoffId, outcome, reason: fields.reason, data: fields.answer?.data, receivedBy: fields.answer?.receivedBy,
         receivedAt: fields.answer?.receivedAt, answeredBy: fields.answer?.answeredBy, at: now() });
     };
     try {
@@ -703,7 +799,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     iterations[step.id] = iteration;
     let order: PostalOrder;
     try {
-      order = await docs.createPostalOrder({ dossierCode, stepId: step.id, iteration, dueWithinMs: settings.postalDueMs ?? 24 * HOUR });
+      order = await files.createPostalOrder({ dossierCode, stepId: step.id, iteration, dueWithinMs: settings.postalDueMs ?? 24 * HOUR });
     } catch (err) {
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'PostalAddressMissingError') {
         await record('postal-order-impossible', { actor: SYSTEM, stepId: step.id, reason: err.cause.message });
@@ -717,7 +813,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     let late = false;
     const flagLate = async (reason: string) => {
       late = true;
-      await docs.flagLateDelivery({ dossierCode, orderId: order.orderId });
+      await files.flagLateDelivery({ dossierCode, orderId: order.orderId });
       await record('postal-delivery-late', { actor: SYSTEM, stepId: step.id, reason,
         data: { orderId: order.orderId, dueAt: order.dueAt } });
     };
@@ -742,7 +838,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     const channel = input.returnChannel;
     let actor = SYSTEM;
     if (channel === 'electronic') {
-      const pushed = patched('results-to-data-store') ? await docs.pushResultsToDataStore({ dossierCode }) : undefined;
+      const pushed = patched('results-to-data-store') ? await files.pushResultsToDataStore({ dossierCode }) : undefined;
       await record('result-delivered', { actor: SYSTEM, stepId: step.id, data: { channel, ...pushed } });
     } else if (channel === 'postal' && patched('postal-return')) {
       const delivered = await deliverByPost(step);

@@ -67,6 +67,23 @@ export interface CompleteTaskInput {
   data?: Record<string, unknown>;
   comment?: string;
   actor: Actor;
+  /**
+   * The request's key (derived from the caller and its `Idempotency-Key`): a retry of the same request
+   * is recognised, and answered with the original result, never applied twice.
+   */
+  requestKey?: string;
+}
+
+/** A step whose activity failed for good: the dossier waits for ops to repair (retry) or cancel it. */
+export interface AttentionInfo {
+  /** the activity that failed */
+  activity: string;
+  /** the failure's type, e.g. `DataError`, `ActivityRetriesExhausted` */
+  type: string;
+  message: string;
+  /** the steps the dossier was at */
+  steps: string[];
+  since: string;
 }
 
 export interface DossierView {
@@ -76,6 +93,14 @@ export interface DossierView {
   currentSteps: string[];
   appointmentAt?: string;
   openTasks: { taskId: string; stepId: string; outcomes: string[] }[];
+  /** set while a step has failed for good and waits for ops */
+  attention?: AttentionInfo;
+}
+
+/** Ops ask a dossier whose step failed for good to try it again (after fixing the cause). */
+export interface RepairInput {
+  actor: Actor;
+  note?: string;
 }
 
 export interface SupplementInput {
@@ -119,6 +144,9 @@ export const postalDeliveredSignal = defineSignal<[PostalDeliveredInput]>('posta
 export const getDossierQuery = defineQuery<DossierView>('getDossier');
 /** An officer stops processing (status 8) at any point; answers once the dossier has ended. */
 export const stopDossierUpdate = defineUpdate<DossierView, [StopInput]>('stopDossier');
+
+/** Retries the step that failed for good (ops, from the API or the Temporal UI's "Send signal"). */
+export const repairDossierSignal = defineSignal<[RepairInput]>('repairDossier');
 
 /** Failure types (ApplicationFailure.type) the API maps to HTTP answers. */
 export const FailureTypes = {

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { STATUS_LABELS, type DossierStatusCode } from '../../domain/status';
-import { completeTaskUpdate, REASONED_EFFECTS } from '../../workflows/messages';
+import { completeTaskUpdate, REASONED_EFFECTS, type DossierView } from '../../workflows/messages';
 import type { Principal } from '../auth';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Validator } from '../validation';
@@ -62,6 +62,21 @@ export function createTaskService({ db, temporal, validator, onCompleted }: Task
   function mayTake(officer: Officer, task: Record<string, any>): void {
     if (task.agency_code !== officer.agency || task.unit_code !== officer.unit || !officer.roles.includes(task.role)) {
       throw new ForbiddenError(`this task is for role ${task.role} of unit ${task.unit_code} (${task.agency_code})`);
+    }
+  }
+
+  /**
+   * The answer to a retried completion that this very request (same caller and key) already applied:
+   * the first Update's own result while the run still holds it, else the dossier as the read model has it.
+   */
+  async function replayCompletion(task: Record<string, any>, updateId: string): Promise<Pick<DossierView, 'status' | 'currentSteps' | 'appointmentAt'>> {
+    try {
+      return await temporal.workflow.getHandle(task.dossier_code).getUpdateHandle<DossierView>(updateId).result();
+    } catch {
+      // the run has moved on (continued as new or ended): the read model follows it
+      const row = await db('dossiers').where({ code: task.dossier_code }).first();
+      return { status: row.status, currentSteps: row.current_steps ?? [],
+        appointmentAt: row.appointment_at ? new Date(row.appointment_at).toISOString() : undefined };
     }
   }
 
@@ -137,10 +152,18 @@ export function createTaskService({ db, temporal, validator, onCompleted }: Task
      * Completes a task: checks the caller, the outcome, the reasons and the form data here, then sends
      * the workflow an Update whose validator re-checks the task's state; answers with the new status.
      */
-    async complete(officer: Officer, id: string, raw: unknown) {
+    async complete(officer: Officer, id: string, raw: unknown, requestKey: string = randomUUID()) {
       const body = validator.check<CompleteTaskBody>(completeTaskSchema, raw, 'the completion');
       const task = await load(id);
       mayTake(officer, task);
+      // one Update id per request: a retry of a completion whose answer was lost attaches to the first Update
+      const updateId = `complete:${id}:${requestKey}`;
+      const answer = (view: Pick<DossierView, 'status' | 'currentSteps' | 'appointmentAt'>) => ({
+        taskId: id,
+        dossier: { code: task.dossier_code, status: view.status, statusLabel: STATUS_LABELS[view.status as DossierStatusCode],
+          currentSteps: view.currentSteps, appointmentAt: view.appointmentAt ?? null },
+      });
+      if (task.state === 'completed' && task.completion_key === requestKey) return answer(await replayCompletion(task, updateId));
       if (task.state === 'completed' || task.state === 'cancelled') throw new ConflictError(`task ${id} is already ${task.state}`, 'TaskNotOpenError');
       if (task.state === 'claimed' && task.claimed_by !== officer.username) {
         throw new ConflictError(`task ${id} is claimed by ${task.claimed_by}`, 'TaskClaimedError');
@@ -163,15 +186,12 @@ export function createTaskService({ db, temporal, validator, onCompleted }: Task
       }
       if (problems.length) throw new ValidationError('the completion is invalid', problems);
       const view = await temporal.workflow.getHandle(task.dossier_code).executeUpdate(completeTaskUpdate, {
+        updateId,
         args: [{ taskId: id, outcome: body.outcome, data: body.data, comment: body.comment,
-          actor: { username: officer.username, fullName: officer.fullName } }],
+          actor: { username: officer.username, fullName: officer.fullName }, requestKey }],
       });
       onCompleted?.({ procedureCode: task.procedure_code, agency: task.agency_code, unit: task.unit_code, createdAt: task.created_at });
-      return {
-        taskId: id,
-        dossier: { code: task.dossier_code, status: view.status, statusLabel: STATUS_LABELS[view.status as DossierStatusCode],
-          currentSteps: view.currentSteps, appointmentAt: view.appointmentAt ?? null },
-      };
+      return answer(view);
     },
   };
 }
