@@ -199,9 +199,10 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
             try {
               return await call(...args);
             } catch (err) {
-              if (!(err instanceof ActivityFailure) || isCancellation(err)
-                || (err.cause instanceof ApplicationFailure && HANDLED_FAILURES.includes(err.cause.type ?? ''))) throw err;
-              await attend(String(name), err);
+              // an ordinary activity fails with an ActivityFailure around the cause, a local one with the cause itself
+              const cause = err instanceof ActivityFailure ? err.cause : err;
+              if (isCancellation(err) || (cause instanceof ApplicationFailure && HANDLED_FAILURES.includes(cause.type ?? ''))) throw err;
+              await attend(String(name), cause instanceof Error ? cause : undefined);
             }
           }
         };
@@ -347,10 +348,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
    * An activity failed for good: shown to ops, then waits for a repair (the caller retries the activity).
    * A cancellation meanwhile (the Temporal UI's Cancel) ends the dossier with status 8.
    */
-  async function attend(activity: string, err: ActivityFailure): Promise<void> {
-    const cause = err.cause;
+  async function attend(activity: string, cause: Error | undefined): Promise<void> {
     const type = cause instanceof ApplicationFailure ? cause.type ?? 'ApplicationFailure' : cause?.name ?? 'ActivityFailure';
-    attention = { activity, type, message: (cause?.message ?? err.message).slice(0, 2000), steps: [...current], since: now() };
+    attention = { activity, type, message: (cause?.message ?? 'failed').slice(0, 2000), steps: [...current], since: now() };
     describe();
     await attentionFlags.flagAttention({ dossierCode, attention }).catch(() => undefined);
     const seen = repairs;
@@ -1028,7 +1028,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   }
   finished = true;
   describe();
-  await condition(allHandlersFinished);
+  // after a cancellation (ops, in the Temporal UI) the dossier has ended with status 8 above: the run completes with it
+  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   return { status };
 }
 

@@ -1,0 +1,198 @@
+/**
+ * Failing well and answering truthfully, over real HTTP with real PostgreSQL and Temporal: a step that
+ * fails for good is shown to ops and repaired or cancelled; text PostgreSQL cannot store never wedges a
+ * dossier; a completion reaches the read model only once the workflow has it; a retried request whose
+ * first attempt died is answered with the truth.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { publishSamples } from '../../api/services/seed';
+import { SA } from '../../domain/search-attributes';
+import { withdrawSignal } from '../../workflows/messages';
+import { startTestEnv, type TestEnv } from '../support/env';
+import { birthRegistration } from '../support/factories';
+import { httpClient, type HttpClient } from '../support/http';
+import { eventually, findTask, loginDemo } from '../support/tasks';
+
+let env: TestEnv;
+let http: HttpClient;
+let lan: string;
+let binh: string;
+let ops: string;
+
+beforeAll(async () => {
+  env = await startTestEnv();
+  await publishSamples(env.db);
+  http = httpClient(env.apiUrl);
+  [lan, binh, ops] = await loginDemo(http, 'lan.motcua-mybinh', 'binh.tuphap-mybinh', 'thietke.lanhdao-mybinh');
+});
+afterAll(() => env?.stop());
+
+async function submitted(): Promise<string> {
+  const res = await http.post('/api/dossiers', birthRegistration());
+  expect(res.status).toBe(201);
+  return res.body.code as string;
+}
+
+const dossierRow = (code: string) => env.db('dossiers').where({ code }).first();
+
+/** Makes PostgreSQL refuse history rows whose reason carries `marker` (a broken constraint no retry cures), until dropped. */
+async function refuseReasons(marker: string): Promise<() => Promise<void>> {
+  const name = `refuse_${marker.replace(/\W/g, '_').toLowerCase()}`;
+  await env.db.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.reason LIKE '%${marker}%' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = '23514'; END IF; RETURN NEW; END $$`);
+  await env.db.raw(`CREATE TRIGGER ${name} BEFORE INSERT ON dossier_events FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  return async () => {
+    await env.db.raw(`DROP TRIGGER ${name} ON dossier_events`);
+    await env.db.raw(`DROP FUNCTION ${name}()`);
+  };
+}
+
+async function needsAttention(code: string): Promise<boolean | undefined> {
+  const described = await env.client.workflow.getHandle(code).describe();
+  return described.typedSearchAttributes.get(SA.needsAttention);
+}
+
+describe('a step that fails for good', () => {
+  test('is shown on the dossier, in Temporal and as a metric, and goes on when ops repair it', async () => {
+    const code = await submitted();
+    const marker = `BOOM${randomBytes(4).toString('hex')}`;
+    const fixed = await refuseReasons(marker);
+    try {
+      const reception = await findTask(http, lan, code);
+      const done = await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: `Hồ sơ đủ ${marker}` }, lan);
+      // the completion is in the workflow; writing its history row failed for good, and the answer says so
+      if (done.status !== 200) {
+        const h = await env.client.workflow.getHandle(code).fetchHistory();
+        console.log(h.events?.map((e) => `${e.eventId} ${e.eventType} ${e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''} ${JSON.stringify(e.workflowExecutionFailedEventAttributes ?? e.workflowExecutionCompletedEventAttributes ?? '')}`).join('\n'));
+      }
+      expect(done.status).toBe(200);
+      const row = await eventually(async () => (await dossierRow(code))?.attention && dossierRow(code), 'the attention flag');
+      expect(row.attention).toMatchObject({ activity: 'recordEvent', type: 'ConstraintViolationError' });
+      expect(row.attention.message).toContain('refused by the test');
+      expect(row.status).toBe(1);
+      expect(await needsAttention(code)).toBe(true);
+      const view = await http.get(`/api/dossiers/${code}`, lan);
+      expect(view.body.attention).toMatchObject({ activity: 'recordEvent', type: 'ConstraintViolationError' });
+      const listed = await http.get('/api/ops/attention', ops);
+      expect(listed.body.items.map((i: { code: string }) => i.code)).toContain(code);
+      expect((await http.get('/api/ops/attention', lan)).status).toBe(403);
+      const metrics = await http.get<string>('/metrics');
+      expect(metrics.body).toMatch(/onestop_dossier_step_failures_total\{activity="recordEvent",type="ConstraintViolationError"\} [1-9]/);
+      expect(metrics.body).toMatch(/onestop_dossiers_needing_attention\{agency="UBND-XA-MY-BINH"\} [1-9]/);
+    } finally {
+      await fixed();
+    }
+    const repaired = await http.post(`/api/dossiers/${code}/repair`, { note: 'trigger removed' }, ops);
+    expect(repaired.status).toBe(202);
+    const after = await eventually(async () => {
+      const r = await dossierRow(code);
+      return r.status === 4 && r;
+    }, 'the dossier to go on after the repair');
+    expect(after.attention).toBeNull();
+    expect(await needsAttention(code)).toBe(false);
+    expect(await findTask(http, binh, code)).toBeDefined();
+    expect((await http.post(`/api/dossiers/${code}/repair`, {}, ops)).status).toBe(409);
+  });
+
+  test('a cancellation in the Temporal UI stops the dossier (status 8) with the reason, and the read model follows', async () => {
+    const code = await submitted();
+    const marker = `BOOM${randomBytes(4).toString('hex')}`;
+    const fixed = await refuseReasons(marker);
+    try {
+      const reception = await findTask(http, lan, code);
+      await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: marker }, lan);
+      await eventually(async () => (await dossierRow(code))?.attention, 'the attention flag');
+      await env.client.workflow.getHandle(code).cancel();
+      const result = await env.client.workflow.getHandle(code).result();
+      expect(result).toEqual({ status: 8 });
+    } finally {
+      await fixed();
+    }
+    const row = await eventually(async () => {
+      const r = await dossierRow(code);
+      return r.status === 8 && r;
+    }, 'status 8 in the read model');
+    expect(row.finished_at).not.toBeNull();
+    const stop = await env.db('dossier_events').where({ dossier_code: code, to_status: 8 }).first();
+    expect(stop.reason).toMatch(/hủy quy trình/);
+    const open = await env.db('tasks').where({ dossier_code: code }).whereIn('state', ['open', 'claimed']);
+    expect(open).toEqual([]);
+  });
+});
+
+test('text PostgreSQL cannot store (NUL, a lone surrogate) reaching the workflow never wedges the dossier', async () => {
+  const code = await submitted();
+  await findTask(http, lan, code);
+  // past the API's boundary (which refuses it with 422): straight to the workflow, as a partner's or an old run's data could
+  await env.client.workflow.getHandle(code).signal(withdrawSignal, { actor: { username: 'applicant' }, reason: 'Rút hồ sơ\u0000để nộp lại \uD800' });
+  expect(await env.client.workflow.getHandle(code).result()).toEqual({ status: 7 });
+  const event = await env.db('dossier_events').where({ dossier_code: code, to_status: 7 }).first();
+  expect(event.reason).toBe('Rút hồ sơ\uFFFDđể nộp lại \uFFFD');
+  expect((await dossierRow(code)).status).toBe(7);
+});
+
+describe('a completion', () => {
+  test('reaches the read model only after its Update is in the workflow history', async () => {
+    const code = await submitted();
+    const reception = await findTask(http, lan, code);
+    expect((await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan)).status).toBe(200);
+    const history = await env.client.workflow.getHandle(code).fetchHistory();
+    const events = history.events ?? [];
+    const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const closing = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'closeTask');
+    expect(accepted).toBeGreaterThan(0);
+    expect(closing).toBeGreaterThan(accepted);
+    // no local activity wrote the task's completion before the Update was accepted
+    const markers = events.slice(0, accepted).filter((e) => e.markerRecordedEventAttributes);
+    const before = JSON.stringify(markers);
+    expect(before).not.toContain('closeTask');
+    expect((await env.db('tasks').where({ id: reception.id }).first()).state).toBe('completed');
+  });
+
+  test('retried after its first request died once applied gets the original answer, not "still running" or 409', async () => {
+    const code = await submitted();
+    const reception = await findTask(http, lan, code);
+    const key = { 'Idempotency-Key': `crash-${reception.id}` };
+    const first = await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan, key);
+    expect(first.status).toBe(200);
+    // as if the process had died after the workflow applied it, before the answer was stored
+    await env.db('idempotency_keys').where({ key: key['Idempotency-Key'] })
+      .update({ status_code: null, body: null, lease_until: new Date(Date.now() - 1000) });
+    const retry = await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan, key);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    expect(await env.db('dossier_events').where({ dossier_code: code, to_status: 2 })).toHaveLength(1);
+    // another request (another key) for the same task is still refused
+    const other = await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan, { 'Idempotency-Key': 'other' });
+    expect(other.status).toBe(409);
+  });
+
+  test('retried after its first request died before it was applied is applied now', async () => {
+    const code = await submitted();
+    const reception = await findTask(http, lan, code);
+    const key = `died-${reception.id}`;
+    const body = { outcome: 'accept', comment: 'ok' };
+    // the first request took the key and died before reaching the workflow: its lease runs out
+    const running = await http.post(`/api/tasks/${reception.id}/complete`, body, lan, { 'Idempotency-Key': key });
+    expect(running.status).toBe(200);
+    const stored = await env.db('idempotency_keys').where({ key }).first();
+    await env.db('idempotency_keys').where({ key }).delete();
+    const code2 = await submitted();
+    const reception2 = await findTask(http, lan, code2);
+    const url = `/api/tasks/${reception2.id}/complete`;
+    await env.db('idempotency_keys').insert({ key, principal: stored.principal, request: fingerprintOf(url, body),
+      lease_until: new Date(Date.now() + 60_000) });
+    const early = await http.post(url, body, lan, { 'Idempotency-Key': key });
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(/still running/);
+    await env.db('idempotency_keys').where({ key }).update({ lease_until: new Date(Date.now() - 1000) });
+    const retry = await http.post(url, body, lan, { 'Idempotency-Key': key });
+    expect(retry.status).toBe(200);
+    expect(retry.body.dossier).toMatchObject({ code: code2, status: 4 });
+    expect((await env.db('idempotency_keys').where({ key }).first()).status_code).toBe(200);
+  });
+});
+
+function fingerprintOf(url: string, body: unknown): string {
+  return createHash('sha256').update(`POST ${url}\n${JSON.stringify(body)}`).digest('hex');
+}
