@@ -52,6 +52,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       calendarFor: createCalendarStore(deps.db).calendarFor,
       integrations: deps.integrations,
       onAttention: deps.metrics?.countAttention,
+      cancelRequestCause: async (execution) => {
+        // the newest events first: the cancel request is near the end of the history
+        const { history } = await deps.connection!.workflowService.getWorkflowExecutionHistoryReverse({
+          namespace: deps.namespace, execution, maximumPageSize: 100 });
+        const requested = history?.events?.find((e) => e.workflowExecutionCancelRequestedEventAttributes);
+        return requested?.workflowExecutionCancelRequestedEventAttributes?.cause?.trim() || undefined;
+      },
       ...deps.documents,
     }),
   });

@@ -5,6 +5,8 @@ import type { DossierActivities, DossierPatch } from './types';
 
 export interface ActivityDeps {
   db: Knex;
+  /** what ops gave as the reason when they cancelled a run (the Temporal UI's Cancel), if anything */
+  cancelRequestCause?(execution: { workflowId: string; runId: string }): Promise<string | undefined>;
   /** counts a step that failed for good (Prometheus) */
   onAttention?(info: { activity: string; type: string }): void;
   /** the business calendar an agency counts legal time on */
@@ -36,7 +38,7 @@ function toRow(patch: DossierPatch): Record<string, unknown> {
 /** The dossier's read model in PostgreSQL: history, row and tasks, written idempotently. */
 type CoreActivities = Omit<DossierActivities, 'digitize' | 'requestPayments' | 'unpaidFees' | 'createLinkedDossier' | 'closeHandoff' | 'notify'>;
 
-export function createDossierActivities({ db, calendarFor, onAttention }: ActivityDeps): CoreActivities {
+export function createDossierActivities({ db, calendarFor, onAttention, cancelRequestCause }: ActivityDeps): CoreActivities {
   return {
     async recordEvent(e) {
       await db.transaction(async (trx) => {
@@ -97,6 +99,10 @@ export function createDossierActivities({ db, calendarFor, onAttention }: Activi
         state: 'completed', outcome: c.outcome, data: c.data ? JSON.stringify(c.data) : null,
         comment: c.comment ?? null, completed_by: c.actor.username, completed_at: c.at, completion_key: c.requestKey ?? null,
       });
+    },
+
+    async cancellationCause(execution) {
+      return (await cancelRequestCause?.(execution)) ?? null;
     },
 
     async flagAttention({ dossierCode, attention }) {

@@ -107,6 +107,8 @@ export interface DossierActivities {
   openTask(input: OpenTaskInput): Promise<void>;
   /** Records a task's completion; a no-op when already recorded. */
   closeTask(input: CloseTaskInput): Promise<void>;
+  /** The reason ops gave when they cancelled this run in the Temporal UI, or null. */
+  cancellationCause(input: { workflowId: string; runId: string }): Promise<string | null>;
   /** Shows (or, with null, clears) a step that failed for good on the dossier's row, and counts it. */
   flagAttention(input: { dossierCode: string; attention: AttentionInfo | null }): Promise<void>;
   /** Cancels every task and payment request still open on the dossier (when it ends early). */

@@ -94,6 +94,8 @@ const partners = proxyActivities<HandoffActivities>({ ...SLOW, retry: { ...SLOW.
 const docs = proxyActivities<DocumentActivities>(SLOW);
 
 const SYSTEM: Actor = { username: 'system' };
+/** The reason of a stop that ops asked for by cancelling the run (followed by what they typed, if anything). */
+const CANCELLED_BY_OPS = 'Dừng xử lý do hủy quy trình từ hệ thống vận hành';
 /** The legal time to check an online dossier at the counter (accept, ask for a supplement, or refuse). */
 const ONLINE_INTAKE = { workingHours: 8 };
 /** Step id of the apology task; the double underscore keeps it apart from any designer's step id. */
@@ -987,7 +989,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     else if (err instanceof Continue) continueFrom = err.nextStep;
     else if (isCancellation(err)) {
       // a cancellation from outside (ops, in the Temporal UI) stops the dossier with a record of it
-      ending ??= new EndDossier(DossierStatus.Stopped, SYSTEM, 'Dừng xử lý do hủy quy trình từ hệ thống vận hành');
+      ending ??= new EndDossier(DossierStatus.Stopped, SYSTEM, CANCELLED_BY_OPS);
     } else throw err;
   }
   appointmentWatch?.forEach((scope) => scope.cancel());
@@ -1004,11 +1006,17 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     });
   }
   if (ending) {
-    const end = ending;
+    let end = ending;
     main.cancel();
     current.clear();
     for (const id of Object.keys(openTasks)) delete openTasks[id];
     await CancellationScope.nonCancellable(async () => {
+      if (end.reason === CANCELLED_BY_OPS && patched('cancel-reason')) {
+        // the reason ops typed into the Temporal UI's Cancel dialog, when they gave one
+        const cause = await attentionFlags.cancellationCause({ workflowId: workflowInfo().workflowId, runId: workflowInfo().runId })
+          .catch(() => null);
+        if (cause) end = new EndDossier(end.status, end.actor, `${CANCELLED_BY_OPS}: ${cause.slice(0, 1000)}`);
+      }
       await db.cancelOpenTasks({ dossierCode, reason: end.reason });
       const external = Object.entries(openExternal);
       if (external.length && patched('cancel-external-handoffs')) {

@@ -102,7 +102,9 @@ describe('a step that fails for good', () => {
       const reception = await findTask(http, lan, code);
       await http.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: marker }, lan);
       await eventually(async () => (await dossierRow(code))?.attention, 'the attention flag');
-      await env.client.workflow.getHandle(code).cancel();
+      // what the Temporal UI's Cancel dialog sends, with the reason ops typed
+      await env.client.workflowService.requestCancelWorkflowExecution({ namespace: 'default',
+        workflowExecution: { workflowId: code }, identity: 'ops@temporal-ui', reason: 'Hồ sơ nhập trùng', requestId: randomBytes(8).toString('hex') });
       const result = await env.client.workflow.getHandle(code).result();
       expect(result).toEqual({ status: 8 });
     } finally {
@@ -114,7 +116,7 @@ describe('a step that fails for good', () => {
     }, 'status 8 in the read model');
     expect(row.finished_at).not.toBeNull();
     const stop = await env.db('dossier_events').where({ dossier_code: code, to_status: 8 }).first();
-    expect(stop.reason).toMatch(/hủy quy trình/);
+    expect(stop.reason).toBe('Dừng xử lý do hủy quy trình từ hệ thống vận hành: Hồ sơ nhập trùng');
     const open = await env.db('tasks').where({ dossier_code: code }).whereIn('state', ['open', 'claimed']);
     expect(open).toEqual([]);
   });
