@@ -21,6 +21,13 @@ export const opsPaths = {
         status: { type: 'integer' }, attention: attentionSchema, since: { type: 'string', format: 'date-time' } } } } } }) },
     401: error, 403: error },
   } },
+  '/api/ops/recovery': { post: {
+    summary: 'Runs the recovery sweep now (it runs every half minute): starts the run of a dossier registered without one, ' +
+      'tells a dossier still waiting for a fee recorded as paid',
+    security: bearer,
+    responses: { 200: { description: 'what the pass did', ...json({ type: 'object', properties: {
+      started: { type: 'integer' }, paymentsResent: { type: 'integer' } } }) }, 401: error, 403: error },
+  } },
   '/api/dossiers/{code}/repair': { post: {
     summary: 'Retries the step that failed for good, once its cause is fixed (ops)',
     description: 'The same as sending the signal `repairDossier` in the Temporal UI. To give up instead, cancel the run in the ' +

@@ -9,6 +9,7 @@ import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { connectClient } from '../lib/temporal';
 import { createApp, type AppDeps } from './app';
+import type { Recovery } from './services/recovery';
 
 /** The API's dependencies from the configuration, its connections and the shared adapters. */
 export function appDeps(config: Config, base: Pick<AppDeps, 'db' | 'temporal' | 'log' | 'jwtSecret' | 'metrics'>, adapters: Adapters): AppDeps {
@@ -24,7 +25,13 @@ export function appDeps(config: Config, base: Pick<AppDeps, 'db' | 'temporal' | 
 export function listen(deps: AppDeps, port: number): Promise<Server> {
   const app = createApp(deps);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(server)));
+    const server = app.listen(port, '0.0.0.0', (err?: Error) => {
+      if (err) return reject(err);
+      // what a process that died half way left undone is finished while the API runs
+      const stopRecovery = (app.locals.recovery as Recovery).start();
+      server.once('close', stopRecovery);
+      resolve(server);
+    });
   });
 }
 

@@ -6,6 +6,10 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('attention');
   });
   await knex.raw('CREATE INDEX dossiers_attention_idx ON dossiers ((attention IS NOT NULL)) WHERE attention IS NOT NULL');
+  // the submitting request's key: its retry finds the dossier it registered instead of registering another
+  await knex.schema.alterTable('dossiers', (t) => {
+    t.text('submission_key').unique();
+  });
   // the request that completed a task, so that its retry is recognised and answered truthfully
   await knex.schema.alterTable('tasks', (t) => {
     t.text('completion_key');
@@ -22,6 +26,9 @@ export async function down(knex: Knex): Promise<void> {
   });
   await knex.schema.alterTable('tasks', (t) => {
     t.dropColumn('completion_key');
+  });
+  await knex.schema.alterTable('dossiers', (t) => {
+    t.dropColumn('submission_key');
   });
   await knex.raw('DROP INDEX IF EXISTS dossiers_attention_idx');
   await knex.schema.alterTable('dossiers', (t) => {

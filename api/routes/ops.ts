@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { repairDossierSignal } from '../../workflows/messages';
 import { requireOfficer } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
+import type { Recovery } from '../services/recovery';
 import type { Validator } from '../validation';
 
 const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
@@ -13,7 +14,7 @@ const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
  * once the cause is fixed, repair them (the failed step is tried again). Cancelling a run in the
  * Temporal UI stops such a dossier instead (status 8).
  */
-export function opsRouter(deps: { db: Knex; temporal: Client; validator: Validator }): Router {
+export function opsRouter(deps: { db: Knex; temporal: Client; validator: Validator; recovery: Recovery }): Router {
   const { db, temporal, validator } = deps;
   const router = Router();
 
@@ -23,6 +24,12 @@ export function opsRouter(deps: { db: Knex; temporal: Client; validator: Validat
       .select('code', 'procedure_code', 'agency_code', 'status', 'attention', 'updated_at');
     res.json({ items: rows.map((r) => ({ code: r.code, procedureCode: r.procedure_code, agency: r.agency_code, status: r.status,
       attention: r.attention, since: r.attention?.since ?? iso(r.updated_at) })) });
+  });
+
+  // the recovery sweep runs every half minute; ops may run it now
+  router.post('/ops/recovery', async (req, res) => {
+    requireOfficer(req, 'ops');
+    res.json(await deps.recovery.sweep());
   });
 
   router.post('/dossiers/:code/repair', async (req, res) => {

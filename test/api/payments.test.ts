@@ -12,7 +12,7 @@ import { startTestEnv, TEST_SECRETS, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
-import { completeTask, loginDemo } from '../support/tasks';
+import { completeTask, eventually, loginDemo } from '../support/tasks';
 import { publishProcedure } from '../support/procedures';
 
 let env: TestEnv;
@@ -251,4 +251,31 @@ test('a Temporal Schedule, created idempotently, reconciles the day before', asy
   } finally {
     await handle.delete();
   }
+});
+
+test('a counter payment whose answer was lost after the receipt, before the workflow heard of it, is told again on retry', async () => {
+  const { code } = await dossierAwaitingFees();
+  const key = `counter-${code}`;
+  const receiptNo = `QUAY-${randomUUID().slice(0, 8)}`;
+  // as if the process had died between the receipt and the signal: the fees are on the books, the workflow never told
+  const payments = await env.db('payments').where({ dossier_code: code, state: 'pending' });
+  for (const p of payments) {
+    await env.db('payments').where({ id: p.id }).update({ state: 'paid', channel: 'counter', paid_by: 'lan.motcua-mybinh',
+      receipt_no: `${receiptNo}-${p.fee_code}`, paid_at: new Date() });
+  }
+  expect(await statusOf(code)).toBe(6);
+  const retried = await http.post(`/api/dossiers/${code}/payments/LE-PHI/confirm`, { receiptNo: `${receiptNo}-LE-PHI` }, lan,
+    { 'Idempotency-Key': key });
+  expect(retried.status).toBe(200);
+  expect(retried.body).toMatchObject({ code, feeCode: 'LE-PHI', receiptNo: `${receiptNo}-LE-PHI` });
+  // the other fee's lost signal is found by the recovery sweep (an ops account may run it now)
+  await env.db('payments').where({ dossier_code: code }).update({ paid_at: new Date(Date.now() - 5 * 60_000) });
+  const [ops] = await loginDemo(http, 'thietke.lanhdao-mybinh');
+  const sweep = await http.post('/api/ops/recovery', {}, ops);
+  expect(sweep.status).toBe(200);
+  expect(sweep.body.paymentsResent).toBeGreaterThanOrEqual(1);
+  await eventually(async () => (await statusOf(code)) === 10, 'the dossier to finish once both fees are known paid');
+  // another officer confirming the same fee is still refused
+  const [hoa] = await loginDemo(http, 'admin.motcua-mybinh');
+  expect((await http.post(`/api/dossiers/${code}/payments/LE-PHI/confirm`, {}, hoa)).status).toBeGreaterThanOrEqual(403);
 });

@@ -198,3 +198,42 @@ describe('a completion', () => {
 function fingerprintOf(url: string, body: unknown): string {
   return createHash('sha256').update(`POST ${url}\n${JSON.stringify(body)}`).digest('hex');
 }
+
+describe('a submission', () => {
+  /** A dossier registered as a submission registers it, whose run was never started (its process died in between). */
+  async function registeredWithoutRun(submissionKey: string | null, submittedAt = new Date()): Promise<string> {
+    const template = await dossierRow(await submitted());
+    const code = `${template.code.slice(0, -6)}${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+    await env.db('dossiers').insert({ ...template, code, status: 1, current_steps: JSON.stringify([]), applicant: JSON.stringify(template.applicant),
+      application: JSON.stringify(template.application), submission_key: submissionKey, submitted_at: submittedAt, accepted_at: null,
+      appointment_at: null, attention: null });
+    await env.db('dossier_events').insert({ dossier_code: code, event_key: 'submitted', type: 'status', to_status: 1, actor: 'applicant',
+      actor_name: template.applicant.fullName, reason: 'Nộp hồ sơ (online)', at: submittedAt });
+    return code;
+  }
+
+  test('retried with its key after its process died between registering the dossier and starting its run gets that dossier, now running', async () => {
+    const key = `submit-${randomBytes(6).toString('hex')}`;
+    const body = birthRegistration();
+    const requestKey = createHash('sha256').update(`anonymous\n${key}`).digest('hex').slice(0, 32);
+    const code = await registeredWithoutRun(requestKey);
+    await env.db('idempotency_keys').insert({ key, principal: 'anonymous', request: fingerprintOf('/api/dossiers', body),
+      lease_until: new Date(Date.now() - 1000) });
+    const retry = await http.post('/api/dossiers', body, undefined, { 'Idempotency-Key': key });
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ code, status: 1 });
+    expect(await findTask(http, lan, code)).toMatchObject({ stepId: 'receive' });
+    expect(await env.db('dossiers').where({ submission_key: requestKey })).toHaveLength(1);
+  });
+
+  test('left without a run and never retried is started by the recovery sweep', async () => {
+    const code = await registeredWithoutRun(null, new Date(Date.now() - 5 * 60_000));
+    const sweep = await http.post('/api/ops/recovery', {}, ops);
+    expect(sweep.status).toBe(200);
+    expect(sweep.body.started).toBeGreaterThanOrEqual(1);
+    expect(await findTask(http, lan, code)).toMatchObject({ stepId: 'receive' });
+    // a second pass finds nothing more to do for it
+    await http.post('/api/ops/recovery', {}, ops);
+    expect(await env.db('dossier_events').where({ dossier_code: code, type: 'task-opened' })).toHaveLength(1);
+  });
+});
