@@ -88,8 +88,12 @@ const HANDLED_FAILURES = ['PostalAddressMissingError'];
 const partnerNotices = proxyActivities<HandoffActivities>({ ...QUICK, scheduleToCloseTimeout: '10 minutes',
   retry: { ...QUICK.retry, initialInterval: '2 seconds' } });
 
-/** Partner agencies answer slowly and sometimes not at all: retried until the step's deadline stops waiting. */
-const partners = proxyActivities<HandoffActivities>({ ...SLOW, retry: { ...SLOW.retry, initialInterval: '2 seconds' } });
+/**
+ * Partner agencies answer slowly and sometimes not at all: the package is retried until the step's deadline
+ * stops waiting (and at most a week, for a step without one); the hop shows it meanwhile.
+ */
+const partners = proxyActivities<HandoffActivities>({ ...SLOW, scheduleToCloseTimeout: '7 days',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' } });
 
 const docs = proxyActivities<DocumentActivities>(SLOW);
 

@@ -122,6 +122,27 @@ describe('a step that fails for good', () => {
   });
 });
 
+test('a withdrawal whose dossier cannot end at once never hangs: 202, the failure shown, and it ends once repaired', async () => {
+  const submittedRes = await http.post('/api/dossiers', birthRegistration());
+  const { code, applicantToken } = submittedRes.body;
+  await findTask(http, lan, code);
+  const marker = `BOOM${randomBytes(4).toString('hex')}`;
+  const fixed = await refuseReasons(marker);
+  try {
+    const started = Date.now();
+    const withdrawn = await http.post(`/api/dossiers/${code}/withdraw`, { reason: `Rút hồ sơ ${marker}` }, applicantToken);
+    expect(withdrawn.status).toBe(202);
+    expect(withdrawn.body).toMatchObject({ code, status: 1, withdrawal: 'pending' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await eventually(async () => (await dossierRow(code))?.attention, 'the attention flag')).toMatchObject({ activity: 'recordEvent' });
+  } finally {
+    await fixed();
+  }
+  expect((await http.post(`/api/dossiers/${code}/repair`, {}, ops)).status).toBe(202);
+  expect(await env.client.workflow.getHandle(code).result()).toEqual({ status: 7 });
+  expect((await dossierRow(code)).status).toBe(7);
+});
+
 test('text PostgreSQL cannot store (NUL, a lone surrogate) reaching the workflow never wedges the dossier', async () => {
   const code = await submitted();
   await findTask(http, lan, code);
