@@ -10,6 +10,7 @@ import { SA } from '../../domain/search-attributes';
 import { withdrawSignal } from '../../workflows/messages';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
+import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
 import { eventually, findTask, loginDemo } from '../support/tasks';
 
@@ -92,6 +93,7 @@ describe('a step that fails for good', () => {
     expect(await needsAttention(code)).toBe(false);
     expect(await findTask(http, binh, code)).toBeDefined();
     expect((await http.post(`/api/dossiers/${code}/repair`, {}, ops)).status).toBe(409);
+    await keepHistory(env.client, 'attention-repaired', code);
   });
 
   test('a cancellation in the Temporal UI stops the dossier (status 8) with the reason, and the read model follows', async () => {
@@ -119,6 +121,7 @@ describe('a step that fails for good', () => {
     expect(stop.reason).toBe('Dừng xử lý do hủy quy trình từ hệ thống vận hành: Hồ sơ nhập trùng');
     const open = await env.db('tasks').where({ dossier_code: code }).whereIn('state', ['open', 'claimed']);
     expect(open).toEqual([]);
+    await keepHistory(env.client, 'cancelled-from-ui', code);
   });
 });
 
@@ -141,6 +144,7 @@ test('a withdrawal whose dossier cannot end at once never hangs: 202, the failur
   expect((await http.post(`/api/dossiers/${code}/repair`, {}, ops)).status).toBe(202);
   expect(await env.client.workflow.getHandle(code).result()).toEqual({ status: 7 });
   expect((await dossierRow(code)).status).toBe(7);
+  await keepHistory(env.client, 'withdrawal-repaired', code);
 });
 
 test('text PostgreSQL cannot store (NUL, a lone surrogate) reaching the workflow never wedges the dossier', async () => {
@@ -170,6 +174,7 @@ describe('a completion', () => {
     const before = JSON.stringify(markers);
     expect(before).not.toContain('closeTask');
     expect((await env.db('tasks').where({ id: reception.id }).first()).state).toBe('completed');
+    await keepHistory(env.client, 'durable-completion', code);
   });
 
   test('retried after its first request died once applied gets the original answer, not "still running" or 409', async () => {
