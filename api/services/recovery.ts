@@ -1,13 +1,18 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { DossierStatus } from '../../domain/status';
+import { enqueueStatusNotification } from '../../activities/notifications';
+import { DossierStatus, isTerminal } from '../../domain/status';
 import type { Logger } from '../../lib/logger';
-import { paymentConfirmedSignal } from '../../workflows/messages';
+import { DOSSIER_WORKFLOW, paymentConfirmedSignal } from '../../workflows/messages';
 import type { DossierService } from './dossiers';
 
 /** How long a write may go unanswered by the workflow before the sweep sees to it. */
 const GRACE = '1 minute';
+/** How far back the first pass looks for runs that ended outside the workflow's own code. */
+const FIRST_LOOK_BACK_MS = 7 * 86_400_000;
+/** The reason recorded when ops terminated a dossier's run (Terminate, unlike Cancel, runs none of its code). */
+export const TERMINATED_BY_OPS = 'Dừng xử lý do chấm dứt (terminate) quy trình từ hệ thống vận hành';
 
 export interface RecoveryDeps {
   db: Knex;
@@ -41,6 +46,61 @@ export function createRecovery({ db, temporal, dossiers, log }: RecoveryDeps) {
     return started;
   }
 
+  let closedSince = new Date(Date.now() - FIRST_LOOK_BACK_MS);
+
+  /** The stop's reason: ours, followed by what ops typed when they terminated the run (its last event says). */
+  async function terminationReason(workflowId: string, runId: string): Promise<string> {
+    const { history } = await temporal.workflowService.getWorkflowExecutionHistoryReverse({ namespace: temporal.options.namespace,
+      execution: { workflowId, runId }, maximumPageSize: 1 });
+    const typed = history?.events?.[0]?.workflowExecutionTerminatedEventAttributes?.reason?.trim();
+    return typed ? `${TERMINATED_BY_OPS}: ${typed.slice(0, 1000)}` : TERMINATED_BY_OPS;
+  }
+
+  /**
+   * A run that ended without its own code having run to the end (terminated by ops, failed on a bug, timed
+   * out) leaves the read model where it was: a terminated dossier is recorded as stopped (status 8, its tasks
+   * and payments closed, the applicant and the portal told); a failed one is shown to ops as needing attention.
+   */
+  async function followEndedRuns(): Promise<number> {
+    const from = closedSince;
+    const until = new Date();
+    const query = `WorkflowType = '${DOSSIER_WORKFLOW}' AND ExecutionStatus IN ('Terminated', 'Failed', 'TimedOut', 'Canceled') ` +
+      `AND CloseTime > '${new Date(from.getTime() - 60_000).toISOString()}'`;
+    let followed = 0;
+    for await (const run of temporal.workflow.list({ query })) {
+      const row = await db('dossiers').where({ code: run.workflowId }).first('code', 'status', 'attention');
+      if (!row || isTerminal(row.status)) continue;
+      // a later run of the same dossier (continued as new) is the one that counts
+      const latest = await temporal.workflow.getHandle(run.workflowId).describe();
+      if (latest.runId !== run.runId) continue;
+      const at = (run.closeTime ?? new Date()).toISOString();
+      if (run.status.name === 'TERMINATED' || run.status.name === 'CANCELLED') {
+        const reason = await terminationReason(run.workflowId, run.runId);
+        await db.transaction(async (trx) => {
+          const event = { dossierCode: row.code, key: `run-ended:${run.runId}`, type: 'status', fromStatus: row.status,
+            toStatus: DossierStatus.Stopped, actor: { username: 'system' }, reason, at };
+          const inserted = await trx('dossier_events').insert({ dossier_code: row.code, event_key: event.key, type: 'status',
+            from_status: row.status, to_status: DossierStatus.Stopped, actor: 'system', reason, at })
+            .onConflict(['dossier_code', 'event_key']).ignore().returning('id');
+          if (inserted.length === 0) return;
+          await trx('dossiers').where({ code: row.code }).update({ status: DossierStatus.Stopped, current_steps: JSON.stringify([]),
+            finished_at: at, updated_at: trx.fn.now() });
+          await trx('tasks').where({ dossier_code: row.code }).whereIn('state', ['open', 'claimed']).update({ state: 'cancelled', comment: TERMINATED_BY_OPS });
+          await trx('payments').where({ dossier_code: row.code, state: 'pending' }).update({ state: 'cancelled' });
+          await enqueueStatusNotification(trx, event);
+        });
+        log.warn({ dossierCode: row.code, runId: run.runId }, 'a dossier whose run was terminated is recorded as stopped (status 8)');
+      } else if (!row.attention) {
+        await db('dossiers').where({ code: row.code }).update({ attention: JSON.stringify({ activity: 'workflow', type: `Workflow${run.status.name}`,
+          message: `the dossier's run ended ${run.status.name.toLowerCase()} at ${at} without finishing the dossier`, steps: [], since: at }) });
+        log.error({ dossierCode: row.code, runId: run.runId, status: run.status.name }, 'a dossier\'s run ended without finishing it');
+      }
+      followed += 1;
+    }
+    closedSince = until;
+    return followed;
+  }
+
   async function resignalPayments(): Promise<number> {
     const rows = await db('payments').join('dossiers', 'dossiers.code', 'payments.dossier_code')
       .where({ 'payments.state': 'paid', 'dossiers.status': DossierStatus.PaymentRequested })
@@ -56,8 +116,8 @@ export function createRecovery({ db, temporal, dossiers, log }: RecoveryDeps) {
 
   return {
     /** One pass; answers what it did. */
-    async sweep(): Promise<{ started: number; paymentsResent: number }> {
-      return { started: await startOrphans(), paymentsResent: await resignalPayments() };
+    async sweep(): Promise<{ started: number; paymentsResent: number; endedRunsFollowed: number }> {
+      return { started: await startOrphans(), paymentsResent: await resignalPayments(), endedRunsFollowed: await followEndedRuns() };
     },
 
     /** Sweeps every `intervalMs` until stopped; a failed pass (a dependency away) is logged and tried next time. */

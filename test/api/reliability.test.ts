@@ -147,6 +147,26 @@ test('a withdrawal whose dossier cannot end at once never hangs: 202, the failur
   await keepHistory(env.client, 'withdrawal-repaired', code);
 });
 
+test('a run terminated by ops (which runs none of its code) is followed by the read model: stopped, tasks closed, applicant told', async () => {
+  const code = await submitted();
+  const reception = await findTask(http, lan, code);
+  await env.client.workflow.getHandle(code).terminate('Chạy thử nhầm');
+  // Temporal's list of runs follows a moment later: a pass before it shows the run finds nothing yet
+  await eventually(async () => {
+    const sweep = await http.post('/api/ops/recovery', {}, ops);
+    expect(sweep.status).toBe(200);
+    return (await dossierRow(code)).status === 8;
+  }, 'the terminated run to be followed', { tries: 50, intervalMs: 200 });
+  const stop = await env.db('dossier_events').where({ dossier_code: code, to_status: 8 });
+  expect(stop).toHaveLength(1);
+  expect(stop[0].reason).toBe('Dừng xử lý do chấm dứt (terminate) quy trình từ hệ thống vận hành: Chạy thử nhầm');
+  expect((await env.db('tasks').where({ id: reception.id }).first()).state).toBe('cancelled');
+  expect(await env.db('notifications').where({ dossier_code: code, template: 'stopped' }).first()).toBeDefined();
+  // the next pass does nothing twice
+  await http.post('/api/ops/recovery', {}, ops);
+  expect(await env.db('dossier_events').where({ dossier_code: code, to_status: 8 })).toHaveLength(1);
+});
+
 test('text PostgreSQL cannot store (NUL, a lone surrogate) reaching the workflow never wedges the dossier', async () => {
   const code = await submitted();
   await findTask(http, lan, code);
