@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import express, { type Request } from 'express';
+import express from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import swaggerUi from 'swagger-ui-express';
@@ -10,9 +10,11 @@ import { createMetrics, type Metrics } from '../lib/metrics';
 import { createCalendarStore } from '../activities/calendar-store';
 import { createTemplateRenderer } from '../activities/notifications-templates';
 import { createAuth, requireOfficer } from './auth';
-import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError, errorHandler } from './errors';
+import { inputBoundary } from './boundary';
+import { NotFoundError, TooManyRequestsError, UnauthorizedError, errorHandler } from './errors';
 import { idempotency } from './idempotency';
 import { openApiDocument } from './openapi';
+import { intParam, pageOf, queryBool, queryEnum, queryInstant, queryInt, queryText } from './params';
 import { adminRouter } from './routes/admin';
 import { calendarRouter } from './routes/calendar';
 import { reportsRouter } from './routes/reports';
@@ -60,20 +62,6 @@ export interface AppDeps {
   publicLookupLimit?: number;
 }
 
-function pageOf(req: Request) {
-  const page = Number(req.query.page ?? 1);
-  const pageSize = Number(req.query.pageSize ?? 20);
-  if (!Number.isInteger(page) || page < 1) throw new BadRequestError('page must be a positive integer');
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new BadRequestError('pageSize must be between 1 and 200');
-  return { page, pageSize };
-}
-
-function intParam(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new BadRequestError(`${name} must be a positive integer, not "${value}"`);
-  return n;
-}
-
 /** The HTTP API, built from its dependencies; the caller listens. */
 export function createApp(deps: AppDeps): express.Express {
   const { db, temporal, log } = deps;
@@ -91,10 +79,11 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  // signed callbacks are checked over the raw body, so these come before the JSON parser
+  // first on every request: what no route should see is refused here; the body is read once, raw bytes kept
+  app.use(inputBoundary({ validator, document: openApiDocument }));
+  // signed callbacks are checked over the raw body and authenticated by their signature, so these come before the sign-in
   app.use(paymentsRouter({ db, payments, paymentSecret: deps.integrations?.paymentSecret, authenticate: auth.authenticate }));
   app.use(handoffsRouter({ db, temporal, log, validator, integrations: deps.integrations }));
-  app.use(express.json({ limit: '25mb' }));
   app.use(auth.authenticate);
   app.use(idempotency(db));
 
@@ -116,7 +105,7 @@ export function createApp(deps: AppDeps): express.Express {
     limit: deps.loginLimit ?? 10,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.username ?? '')}`,
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${typeof req.body?.username === 'string' ? req.body.username.slice(0, 100) : ''}`,
     handler: (_req, _res, next) => next(new TooManyRequestsError('too many login attempts; wait 15 minutes')),
   });
   app.post('/api/auth/login', loginLimiter, async (req, res) => {
@@ -165,10 +154,9 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(201).json({ ...result, applicantToken: auth.applicantToken(result.code) });
   });
   app.get('/api/dossiers', async (req, res) => {
-    const status = req.query.status ? intParam(String(req.query.status), 'status') : undefined;
     res.json(await dossiers.list(req.principal, {
-      status, procedure: req.query.procedure as string | undefined, unit: req.query.unit as string | undefined,
-      overdue: req.query.overdue === 'true', ...pageOf(req),
+      status: queryInt(req, 'status', { min: 1, max: 10 }), procedure: queryText(req, 'procedure'), unit: queryText(req, 'unit'),
+      overdue: queryBool(req, 'overdue'), ...pageOf(req),
     }));
   });
   app.get('/api/dossiers/:code', async (req, res) => { res.json(await dossiers.get(req.params.code, req.principal)); });
@@ -187,14 +175,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/api/tasks', async (req, res) => {
     const officer = requireOfficer(req);
-    const state = req.query.state as string | undefined;
-    if (state && !['open', 'claimed', 'completed', 'cancelled'].includes(state)) {
-      throw new BadRequestError('state must be open, claimed, completed or cancelled');
-    }
-    const dueBefore = req.query.dueBefore as string | undefined;
-    if (dueBefore && Number.isNaN(Date.parse(dueBefore))) throw new BadRequestError('dueBefore must be an ISO-8601 instant');
-    res.json(await tasks.inbox(officer, { state, procedure: req.query.procedure as string | undefined,
-      dossier: req.query.dossier as string | undefined, dueBefore, ...pageOf(req) }));
+    res.json(await tasks.inbox(officer, { state: queryEnum(req, 'state', ['open', 'claimed', 'completed', 'cancelled'] as const),
+      procedure: queryText(req, 'procedure'), dossier: queryText(req, 'dossier'), dueBefore: queryInstant(req, 'dueBefore'), ...pageOf(req) }));
   });
   app.get('/api/tasks/:id', async (req, res) => { res.json(await tasks.get(requireOfficer(req), req.params.id)); });
   app.post('/api/tasks/:id/claim', async (req, res) => { res.json(await tasks.claim(requireOfficer(req), req.params.id)); });

@@ -1,4 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -40,6 +42,12 @@ export class ConflictError extends ApiError {
 export class ValidationError extends ApiError {
   constructor(message: string, details: ProblemDetail[]) { super(422, 'ValidationError', message, details); }
 }
+export class PayloadTooLargeError extends ApiError {
+  constructor(message: string, details?: ProblemDetail[]) { super(413, 'PayloadTooLargeError', message, details); }
+}
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(message: string) { super(415, 'UnsupportedMediaTypeError', message); }
+}
 export class TooManyRequestsError extends ApiError {
   constructor(message: string) { super(429, 'TooManyRequestsError', message); }
 }
@@ -65,22 +73,51 @@ function fromTemporal(err: unknown): ApiError | undefined {
   return undefined;
 }
 
+/** The code of an answer with a 4xx status that no typed error of ours names. */
+const CODES: Record<number, string> = { 400: 'BadRequestError', 404: 'NotFoundError', 405: 'MethodNotAllowedError', 413: 'PayloadTooLargeError',
+  414: 'UriTooLongError', 415: 'UnsupportedMediaTypeError', 431: 'HeadersTooLargeError' };
+
+/**
+ * Maps an error of express or its body parsers that carries a 4xx `status` (a parameter that does not
+ * percent-decode, an unsupported charset or encoding, a body too large or cut short): the request's
+ * fault, never a 500.
+ */
+function fromHttpError(err: unknown): ApiError | undefined {
+  const e = err as { status?: unknown; statusCode?: unknown; type?: unknown; expose?: unknown; message?: unknown };
+  const status = Number(e?.status ?? e?.statusCode);
+  if (!Number.isInteger(status) || status < 400 || status > 499) return undefined;
+  if (e.type === 'entity.parse.failed') return new BadRequestError(`the body is not valid JSON: ${String(e.message)}`);
+  if (err instanceof URIError) return new BadRequestError(`the URL is not percent-encoded UTF-8: ${err.message}`);
+  const message = e.expose !== false && typeof e.message === 'string' && e.message ? e.message : STATUS_CODES[status] ?? 'the request is invalid';
+  return new ApiError(status, CODES[status] ?? 'BadRequestError', message);
+}
+
+/** PostgreSQL's data exceptions (SQLSTATE class 22: bad syntax for a type, out of range, too long, NUL in text…). */
+function isDataException(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown };
+  return typeof e?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code) && typeof e.severity === 'string';
+}
+
 /** The one place errors become HTTP answers: `{error: {code, message, details?}}`, never a stack trace. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    let apiError = err instanceof ApiError ? err : fromTemporal(err);
-    if (!apiError && (err as { type?: string }).type === 'entity.parse.failed') {
-      apiError = new BadRequestError(`the body is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!apiError && (err as { type?: string }).type === 'entity.too.large') {
-      apiError = new ApiError(413, 'PayloadTooLargeError', 'the body is too large');
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    let apiError = err instanceof ApiError ? err : fromTemporal(err) ?? fromHttpError(err);
+    let errorId: string | undefined;
+    if (!apiError && isDataException(err)) {
+      // the database refused a value from the request: the input boundary missed a check, which is ours to add
+      log.warn({ err, method: req.method, path: req.path }, 'a value reached PostgreSQL that the input boundary should have refused');
+      apiError = new BadRequestError('a value in the request is malformed or out of range');
     }
     if (!apiError) {
-      log.error({ err, method: req.method, path: req.path }, 'unhandled error');
-      apiError = new ApiError(500, 'InternalError', 'something went wrong on our side; the request may be retried');
+      errorId = randomUUID();
+      log.error({ err, errorId, method: req.method, path: req.path }, 'unhandled error');
+      apiError = new ApiError(500, 'InternalError',
+        `an unexpected error on our side (logged as ${errorId}); this is a bug, not a problem with your request`);
     }
     res.status(apiError.status).json({
-      error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },
+      error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}),
+        ...(errorId ? { id: errorId } : {}) },
     });
   };
 }

@@ -1,11 +1,13 @@
 /** OpenAPI paths of notifications and portal sync (merged into api/openapi.ts). */
+import { INPUT_LIMITS } from './boundary';
+
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ bearer: [] }];
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ok = (description: string, schema: object = { type: 'object' }) => ({ description, ...json(schema) });
-const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[1-9][0-9]*$' } };
+const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[1-9][0-9]{0,17}$' } };
 const page = [
-  { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+  { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: INPUT_LIMITS.page, default: 1 } },
   { name: 'pageSize', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
 ];
 const dossier = { name: 'dossier', in: 'query', schema: { type: 'string' }, description: 'one dossier code' };

@@ -1,9 +1,13 @@
 /** OpenAPI paths of documents, results, the applicant's data store and postal return (merged into openapi.ts). */
+import { INPUT_LIMITS } from './boundary';
+
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ bearer: [] }];
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 },
   description: 'the same key gives the same answer and no second effect' };
 const path = (name: string, description?: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, ...(description ? { description } : {}) });
+const uuid = (name: string, description?: string) => ({ ...path(name, description), schema: { type: 'string', format: 'uuid' } });
+
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ok = (description: string, schema: object = { type: 'object' }) => ({ description, ...json(schema) });
 const file = { description: 'the file (Content-Disposition: attachment)', content: { 'application/pdf': {}, 'image/*': {} } };
@@ -28,13 +32,13 @@ export const documentSchemas = {
 
 export const documentPaths = {
   '/api/dossiers/{code}/documents/{id}/content': { get: { summary: 'Download a document of the dossier (its applicant, or an officer of its agency)',
-    security: bearer, parameters: [path('code'), path('id', 'the document id from GET /api/dossiers/{code}')],
+    security: bearer, parameters: [path('code'), uuid('id', 'the document id from GET /api/dossiers/{code}')],
     responses: { 200: file, 403: error, 404: error } } },
   '/api/dossiers/{code}/results': {
     post: { summary: 'Attach a result, coded <dossier code>-KQ<n> (an officer of a unit handling the dossier, or of the counter)', security: bearer,
-      parameters: [path('code'), idempotencyKey], requestBody: json({ type: 'object', required: ['name', 'fileName', 'contentBase64'], properties: {
+      parameters: [path('code'), idempotencyKey], requestBody: { ...json({ type: 'object', required: ['name', 'fileName', 'contentBase64'], properties: {
         name: { type: 'string', example: 'Giấy khai sinh' }, fileName: { type: 'string', example: 'giay-khai-sinh.pdf' },
-        mediaType: { type: 'string' }, contentBase64: { type: 'string', contentEncoding: 'base64' } } }),
+        mediaType: { type: 'string' }, contentBase64: { type: 'string', contentEncoding: 'base64' } } }), 'x-max-body-bytes': INPUT_LIMITS.uploadBodyBytes },
       responses: { 201: ok('the result', { $ref: '#/components/schemas/Result' }), 403: error, 404: error, 409: error, 422: error } },
     get: { summary: 'The dossier\'s results (officers of its agency; its applicant once the result is returned)', security: bearer,
       parameters: [path('code')], responses: { 200: ok('results', { type: 'object', properties: { items: { type: 'array',
@@ -57,5 +61,5 @@ export const documentPaths = {
       '(of any of their dossiers); an identity number for one-stop officers', security: bearer,
     parameters: [path('applicant', '`me`, or the applicant\'s identity number')], responses: { 200: ok('documents'), 403: error } } },
   '/api/applicants/{applicant}/documents/{id}/content': { get: { summary: 'Download a document from the applicant\'s data store', security: bearer,
-    parameters: [path('applicant'), path('id')], responses: { 200: file, 403: error, 404: error } } },
+    parameters: [path('applicant'), uuid('id')], responses: { 200: file, 403: error, 404: error } } },
 };

@@ -23,9 +23,10 @@ export const paymentAndHandoffPaths = {
       'A transaction already recorded (a replay) is refused (409 `CallbackReplayedError`) with no second effect; another ' +
       'transaction for a fee already paid is refused (409 `AlreadyPaidError`). A paid fee gets a receipt and the dossier goes on.',
     parameters: [signature],
-    requestBody: json({ type: 'object', required: ['provider', 'reference', 'transactionId', 'amount', 'paidAt', 'status'], properties: {
+    requestBody: { ...json({ type: 'object', required: ['provider', 'reference', 'transactionId', 'amount', 'paidAt', 'status'], properties: {
       provider: { type: 'string', example: 'local' }, reference: { type: 'string' }, transactionId: { type: 'string' },
       amount: { type: 'integer', description: 'VND' }, paidAt: { type: 'string', format: 'date-time' }, status: { const: 'paid' } } }),
+    'x-max-body-bytes': 64 * 1024 },
     responses: { 200: ok('recorded; the receipt is issued', { type: 'object', properties: {
       accepted: { type: 'boolean' }, dossierCode: { type: 'string' }, feeCode: { type: 'string' },
       amount: { type: 'integer' }, receiptNo: { type: 'string' }, transactionId: { type: 'string' } } }),
@@ -55,7 +56,7 @@ export const paymentAndHandoffPaths = {
     summary: 'An external partner agency\'s signed answer to a handoff',
     description: 'Signed with the partner\'s key (PARTNER_SECRETS, else HANDOFF_SECRET); unsigned (401) and tampered (403) answers are refused and ' +
       'logged. `refused` needs its reasons. Accepted answers go to the dossier\'s workflow (202); a handoff already answered or timed out answers 409.',
-    parameters: [path('id'), signature],
+    parameters: [{ ...path('id'), schema: { type: 'string', format: 'uuid' } }, signature],
     requestBody: json({ type: 'object', required: ['outcome'], properties: {
       outcome: { enum: ['done', 'refused'] }, reason: { type: 'string' }, data: { type: 'object' },
       receivedBy: { type: 'string', description: 'who at the partner took the dossier in' }, receivedAt: { type: 'string', format: 'date-time' },

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Knex } from 'knex';
 import { requireOfficer } from '../auth';
+import { queryText } from '../params';
 import { createAdminService } from '../services/admin';
 import type { Validator } from '../validation';
 
@@ -19,7 +20,7 @@ export function adminRouter(deps: { db: Knex; validator: Validator }): Router {
     res.json(await admin.upsertUnit(requireOfficer(req), req.params.code, req.body, req.params.unit));
   });
   router.get('/accounts', async (req, res) => {
-    res.json({ items: await admin.list(requireOfficer(req), { agency: req.query.agency as string | undefined, unit: req.query.unit as string | undefined }) });
+    res.json({ items: await admin.list(requireOfficer(req), { agency: queryText(req, 'agency'), unit: queryText(req, 'unit') }) });
   });
   router.post('/accounts', async (req, res) => { res.status(201).json(await admin.create(requireOfficer(req), req.body)); });
   router.get('/accounts/:username', async (req, res) => { res.json(await admin.get(requireOfficer(req), req.params.username)); });

@@ -3,7 +3,8 @@ import { DateTime } from 'luxon';
 import type { CalendarStore } from '../../activities/calendar-store';
 import { requireOfficer } from '../auth';
 import { validateCalendar, type Session } from '../../domain/calendar';
-import { BadRequestError, NotFoundError, ValidationError, type ProblemDetail } from '../errors';
+import { NotFoundError, ValidationError, type ProblemDetail } from '../errors';
+import { intParam } from '../params';
 import type { Validator } from '../validation';
 
 const entry = {
@@ -38,11 +39,7 @@ function checkYear(year: number, table: { daysOff: Entry[]; workingDays: Entry[]
 /** The yearly holiday table: public to read, edited by ops. */
 export function calendarRouter(deps: { calendar: CalendarStore; validator: Validator; agencyExists(code: string): Promise<boolean> }): Router {
   const router = Router();
-  const yearParam = (raw: string) => {
-    const y = Number(raw);
-    if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new BadRequestError(`year must be between 2000 and 2100, not "${raw}"`);
-    return y;
-  };
+  const yearParam = (raw: string) => intParam(raw, 'year', { min: 2000, max: 2100 });
 
   router.get('/calendar/:year', async (req, res) => {
     res.json(await deps.calendar.year(yearParam(req.params.year)));

@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { Knex } from 'knex';
 import { partnerSecret, SIGNATURE_HEADER, type Integrations } from '../../lib/integrations';
 import type { Logger } from '../../lib/logger';
 import { partnerAnsweredSignal, type PartnerAnswerInput } from '../../workflows/messages';
+import { UUID } from '../boundary';
 import { ApiError, BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { logCallback, requireSignature } from '../services/payments';
 import type { Validator } from '../validation';
@@ -20,8 +21,6 @@ const answerSchema = {
   },
 } as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export interface HandoffsRouterDeps {
   db: Knex;
   temporal: Client;
@@ -31,15 +30,14 @@ export interface HandoffsRouterDeps {
 }
 
 /**
- * External partners' signed answers to handoffs. Mounted before the JSON body parser: the signature is
- * checked over the raw body, with the partner agency's key.
+ * External partners' signed answers to handoffs. The signature is checked over the raw body the input
+ * boundary kept (`req.rawBody`), with the partner agency's key.
  */
 export function handoffsRouter({ db, temporal, log, validator, integrations }: HandoffsRouterDeps): Router {
   const router = Router();
-  const raw = express.raw({ type: () => true, limit: '5mb' });
 
-  router.post('/api/handoffs/:id/result', raw, async (req, res) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  router.post('/api/handoffs/:id/result', async (req, res) => {
+    const body = req.rawBody ?? Buffer.alloc(0);
     const signature = req.get(SIGNATURE_HEADER);
     const trace = (outcome: string, reason?: string) =>
       logCallback(db, log, { source: 'handoff', outcome, reason, reference: req.params.id, remoteAddress: req.ip, signature, body });

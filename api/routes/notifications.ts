@@ -3,17 +3,10 @@ import type { Knex } from 'knex';
 import type { TemplateRenderer } from '../../activities/notifications-templates';
 import { requireOfficer } from '../auth';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors';
+import { pageOf, queryBool, queryEnum, queryText } from '../params';
 import { maskAddress } from '../../lib/mask';
 
 const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
-
-export function pageParams(req: Request) {
-  const page = Number(req.query.page ?? 1);
-  const pageSize = Number(req.query.pageSize ?? 20);
-  if (!Number.isInteger(page) || page < 1) throw new BadRequestError('page must be a positive integer');
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new BadRequestError('pageSize must be between 1 and 200');
-  return { page, pageSize, offset: (page - 1) * pageSize };
-}
 
 export function idParam(raw: string): string {
   if (!/^[1-9][0-9]{0,17}$/.test(raw)) throw new BadRequestError(`the id must be a positive integer, not "${raw}"`);
@@ -53,8 +46,8 @@ export function notificationsRouter(deps: { db: Knex; renderer: TemplateRenderer
   };
 
   router.get('/notifications', async (req, res) => {
-    const { page, pageSize, offset } = pageParams(req);
-    const unreadOnly = req.query.unread === 'true';
+    const { page, pageSize, offset } = pageOf(req);
+    const unreadOnly = queryBool(req, 'unread');
     const base = () => (unreadOnly ? mine(req).whereNull('read_at') : mine(req));
     const [rows, total, unread] = await Promise.all([
       base().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(pageSize).offset(offset),
@@ -74,15 +67,14 @@ export function notificationsRouter(deps: { db: Knex; renderer: TemplateRenderer
 
   router.get('/notifications/deliveries', async (req, res) => {
     requireOfficer(req, 'ops');
-    const { page, pageSize, offset } = pageParams(req);
-    const state = req.query.state as string | undefined;
-    if (state && !['pending', 'sent', 'skipped', 'failed'].includes(state)) throw new BadRequestError('state must be pending, sent, skipped or failed');
-    const channel = req.query.channel as string | undefined;
-    if (channel && !['email', 'sms', 'in-app'].includes(channel)) throw new BadRequestError('channel must be email, sms or in-app');
+    const { page, pageSize, offset } = pageOf(req);
+    const state = queryEnum(req, 'state', ['pending', 'sent', 'skipped', 'failed'] as const);
+    const channel = queryEnum(req, 'channel', ['email', 'sms', 'in-app'] as const);
+    const dossier = queryText(req, 'dossier');
     const q = db('notifications').modify((b) => {
       if (state) b.where({ state });
       if (channel) b.where({ channel });
-      if (req.query.dossier) b.where({ dossier_code: String(req.query.dossier) });
+      if (dossier) b.where({ dossier_code: dossier });
     });
     const rows = await q.clone().orderBy('id', 'desc').limit(pageSize).offset(offset);
     const [{ count }] = await q.clone().count<{ count: string }[]>({ count: '*' });

@@ -1,4 +1,4 @@
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import Handlebars from 'handlebars';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
@@ -7,6 +7,7 @@ import { createLocalPaymentProvider } from '../../lib/payments/local-provider';
 import { isDay, PAYMENT_ZONE, vietnamDay } from '../../lib/payments/provider';
 import { requireOfficer } from '../auth';
 import { BadRequestError, NotFoundError } from '../errors';
+import { queryBool, queryText } from '../params';
 import type { PaymentService } from '../services/payments';
 
 const page = Handlebars.compile(`<!doctype html>
@@ -27,23 +28,21 @@ export interface PaymentsRouterDeps {
   payments: PaymentService;
   /** signs the local provider's callbacks */
   paymentSecret?: string;
-  /** reads the caller's token (the router is mounted ahead of the JSON body parser and authentication) */
+  /** reads the caller's token (the router is mounted ahead of authentication) */
   authenticate: RequestHandler;
 }
 
 /**
  * Fees: the payment provider's signed callback, the local provider's payment page (the embedded
- * default), and the daily reconciliation report. Mounted before the JSON body parser: the callback's
- * signature is checked over the raw body.
+ * default), and the daily reconciliation report. The callback's signature is checked over the raw body
+ * the input boundary kept (`req.rawBody`), within the limit the OpenAPI document gives it.
  */
 export function paymentsRouter({ db, payments, paymentSecret, authenticate }: PaymentsRouterDeps): Router {
   const router = Router();
   const provider = createLocalPaymentProvider({ db, publicUrl: '' });
-  const raw = express.raw({ type: () => true, limit: '64kb' });
 
-  router.post('/api/payments/callback', raw, async (req, res) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    res.json(await payments.callback(body, req.get(SIGNATURE_HEADER), req.ip));
+  router.post('/api/payments/callback', async (req, res) => {
+    res.json(await payments.callback(req.rawBody ?? Buffer.alloc(0), req.get(SIGNATURE_HEADER), req.ip));
   });
 
   async function render(reference: string, notice?: string) {
@@ -74,9 +73,9 @@ export function paymentsRouter({ db, payments, paymentSecret, authenticate }: Pa
 
   router.get('/api/reconciliation', authenticate, async (req, res) => {
     requireOfficer(req, 'ops', 'leader');
-    const date = req.query.date === undefined ? vietnamDay(new Date(), -1) : String(req.query.date);
+    const date = queryText(req, 'date') ?? vietnamDay(new Date(), -1);
     if (!isDay(date)) throw new BadRequestError(`date must be a day as YYYY-MM-DD, not "${date}"`);
-    res.json(await payments.reconciliation(date, req.query.refresh === 'true'));
+    res.json(await payments.reconciliation(date, queryBool(req, 'refresh')));
   });
 
   return router;

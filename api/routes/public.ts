@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { NotFoundError, TooManyRequestsError } from '../errors';
+import { queryText } from '../params';
 import type { FormService } from '../services/forms';
 
 /** One answer for unknown and malformed codes alike, so the lookup tells nothing about which codes exist. */
@@ -32,7 +33,7 @@ export function publicRouter({ forms, limitPerMinute }: { forms: FormService; li
   });
 
   router.get('/tra-cuu', limiter, async (req, res) => {
-    const code = typeof req.query.code === 'string' ? req.query.code.trim() : undefined;
+    const code = queryText(req, 'code')?.trim() || undefined;
     const found = code ? await forms.publicLookup(code) : undefined;
     res.status(code && !found ? 404 : 200).set('cache-control', 'no-store').type('html').send(forms.publicPage(code, found));
   });

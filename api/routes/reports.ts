@@ -1,13 +1,14 @@
 import { Router, type Request } from 'express';
 import { requireOfficer } from '../auth';
 import { BadRequestError } from '../errors';
+import { queryText } from '../params';
 import type { ReportService } from '../services/reports';
 
 /** CSV when asked by `?format=csv` or `Accept: text/csv`; JSON otherwise. */
 function wantsCsv(req: Request): boolean {
-  const format = req.query.format;
+  const format = queryText(req, 'format');
   if (format !== undefined && format !== 'csv' && format !== 'json') throw new BadRequestError('format must be json or csv',
-    [{ path: '$.query.format', message: `"${String(format)}" is neither json nor csv` }]);
+    [{ path: '$.query.format', message: `"${format}" is neither json nor csv` }]);
   if (format) return format === 'csv';
   return req.accepts(['application/json', 'text/csv']) === 'text/csv';
 }
@@ -37,12 +38,12 @@ export function reportsRouter(deps: { reports: ReportService }): Router {
   });
 
   router.get('/reports/late', async (req, res) => {
-    res.json(await reports.lateList(req.query.month));
+    res.json(await reports.lateList(queryText(req, 'month')));
   });
 
   router.post('/reports/late', async (req, res) => {
     const officer = requireOfficer(req, 'ops');
-    res.json(await reports.produceLateList(req.query.month ?? req.body?.month, officer.username));
+    res.json(await reports.produceLateList(queryText(req, 'month') ?? req.body?.month, officer.username));
   });
   return router;
 }

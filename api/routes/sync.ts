@@ -1,9 +1,10 @@
 import { Router, type Request } from 'express';
 import type { Knex } from 'knex';
 import { requireOfficer } from '../auth';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { pageOf, queryEnum, queryText } from '../params';
 import type { Validator } from '../validation';
-import { idParam, pageParams } from './notifications';
+import { idParam } from './notifications';
 
 const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
 
@@ -35,12 +36,12 @@ export function syncRouter(deps: { db: Knex; validator: Validator }): Router {
 
   router.get('/sync/outbox', async (req, res) => {
     requireOfficer(req, 'ops');
-    const { page, pageSize, offset } = pageParams(req);
-    const state = req.query.state as string | undefined;
-    if (state && !['pending', 'delivered', 'stuck'].includes(state)) throw new BadRequestError('state must be pending, delivered or stuck');
+    const { page, pageSize, offset } = pageOf(req);
+    const state = queryEnum(req, 'state', ['pending', 'delivered', 'stuck'] as const);
+    const dossier = queryText(req, 'dossier');
     const q = db('portal_outbox as o').join('dossier_events as e', 'e.id', 'o.event_id').modify((b) => {
       if (state) b.where('o.state', state);
-      if (req.query.dossier) b.where('o.dossier_code', String(req.query.dossier));
+      if (dossier) b.where('o.dossier_code', dossier);
     });
     const [rows, [{ count }], counts] = await Promise.all([
       q.clone().orderBy([{ column: 'o.dossier_code' }, { column: 'o.sequence' }]).limit(pageSize).offset(offset)
@@ -91,8 +92,9 @@ export function syncRouter(deps: { db: Knex; validator: Validator }): Router {
 
   router.get('/local-portal/received', async (req, res) => {
     requireOfficer(req, 'ops');
-    const { page, pageSize, offset } = pageParams(req);
-    const rows = await db('local_portal_receipts').modify((b) => { if (req.query.dossier) b.where({ dossier_code: String(req.query.dossier) }); })
+    const { page, pageSize, offset } = pageOf(req);
+    const dossier = queryText(req, 'dossier');
+    const rows = await db('local_portal_receipts').modify((b) => { if (dossier) b.where({ dossier_code: dossier }); })
       .orderBy([{ column: 'dossier_code' }, { column: 'sequence' }]).limit(pageSize).offset(offset);
     res.json({ items: rows.map((r: Record<string, any>) => ({ receiverKey: r.receiver_key, dossierCode: r.dossier_code, sequence: r.sequence, payload: r.payload,
       deliveries: r.deliveries, receivedAt: iso(r.received_at), lastDeliveryAt: iso(r.last_delivery_at) })), page, pageSize });

@@ -8,6 +8,7 @@ import type { DocumentStorage } from '../../lib/storage';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../../domain/status';
 import { observeDossierUpdate, postalDeliveredSignal } from '../../workflows/messages';
 import type { Principal } from '../auth';
+import { UUID } from '../boundary';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, type ProblemDetail } from '../errors';
 import type { Validator } from '../validation';
 
@@ -182,7 +183,7 @@ export function createDocumentService({ db, temporal, validator, storage, postal
     /** A dossier document's bytes, for its applicant and the agency's officers. */
     async documentContent(code: string, id: string, principal: Principal | undefined): Promise<Download> {
       await dossierFor(code, principal);
-      if (!/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError(`no document ${id} in dossier ${code}`);
+      if (!UUID.test(id)) throw new NotFoundError(`no document ${id} in dossier ${code}`);
       const row = await db('dossier_documents').where({ dossier_code: code, id }).first('id', 'storage_key', 'media_type', 'file_name', 'document_code');
       if (!row) throw new NotFoundError(`no document ${id} in dossier ${code}`);
       return { bytes: await bytesOf(row, 'dossier_documents'), mediaType: row.media_type ?? 'application/octet-stream',
@@ -248,7 +249,7 @@ export function createDocumentService({ db, temporal, validator, storage, postal
 
     async storeContent(principal: Principal | undefined, applicant: string, id: string): Promise<Download> {
       const owner = await storeOwner(principal, applicant);
-      if (!/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError(`no document ${id} in the data store`);
+      if (!UUID.test(id)) throw new NotFoundError(`no document ${id} in the data store`);
       const row = await db('applicant_documents').where({ applicant_id: owner, id }).first();
       if (!row) throw new NotFoundError(`no document ${id} in the data store`);
       return { bytes: await bytesOf(row, 'applicant_documents'), mediaType: row.media_type, fileName: row.file_name ?? row.document_code };

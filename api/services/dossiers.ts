@@ -17,6 +17,7 @@ import {
   type DossierWorkflowInput,
 } from '../../workflows/messages';
 import type { Principal } from '../auth';
+import { checkJsonSize, INPUT_LIMITS } from '../boundary';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Validator } from '../validation';
 import { hopsOf } from './hops';
@@ -134,6 +135,8 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
      */
     async submit(raw: unknown, principal: Principal | undefined) {
       const body = validator.check<SubmitDossierBody>(submitDossierSchema, raw, 'the dossier');
+      // the application goes whole into the workflow's input, which Temporal caps at 2 MB with the plan
+      checkJsonSize(body.application, '$.application', INPUT_LIMITS.applicationBytes, 'the application');
       const { plan } = await procedures.live(body.procedureCode);
       const problems = [];
       if (!plan.returnChannels.includes(body.returnChannel)) {

@@ -74,10 +74,14 @@ export interface CallbackLogEntry {
   body: Buffer;
 }
 
+/** Text as PostgreSQL's `text` takes it: no NUL (the boundary refuses one in a request; this trace must never fail on one). */
+const storable = (text: string, max: number) => text.slice(0, max).replace(/\0/g, '\uFFFD');
+
 /** Keeps a trace of every signed callback, accepted or refused; refusals are logged as warnings too. */
 export async function logCallback(db: Knex, log: Logger, e: CallbackLogEntry): Promise<void> {
-  await db('callback_log').insert({ source: e.source, outcome: e.outcome, reason: e.reason ?? null, reference: e.reference ?? null,
-    remote_address: e.remoteAddress ?? null, signature: e.signature?.slice(0, 200) ?? null, body: e.body.toString('utf8').slice(0, 8000) });
+  await db('callback_log').insert({ source: e.source, outcome: e.outcome, reason: e.reason ? storable(e.reason, 2000) : null,
+    reference: e.reference ? storable(e.reference, 200) : null, remote_address: e.remoteAddress ?? null,
+    signature: e.signature ? storable(e.signature, 200) : null, body: storable(e.body.toString('utf8'), 8000) });
   if (e.outcome !== 'accepted') log.warn({ source: e.source, outcome: e.outcome, reference: e.reference, remote: e.remoteAddress, reason: e.reason },
     'signed callback refused');
 }

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { STATUS_LABELS, type DossierStatusCode } from '../../domain/status';
 import { completeTaskUpdate, REASONED_EFFECTS, type DossierView } from '../../workflows/messages';
 import type { Principal } from '../auth';
+import { UUID } from '../boundary';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Validator } from '../validation';
 
@@ -47,7 +48,7 @@ export interface TaskServiceDeps {
 
 export function createTaskService({ db, temporal, validator, onCompleted }: TaskServiceDeps) {
   async function load(id: string) {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError(`no task ${id}`);
+    if (!UUID.test(id)) throw new NotFoundError(`no task ${id}`);
     const task = await db('tasks').where({ id }).first();
     if (!task) throw new NotFoundError(`no task ${id}`);
     return task;
