@@ -12,16 +12,19 @@ import { createTemplateRenderer } from '../activities/notifications-templates';
 import { createAuth, requireOfficer } from './auth';
 import { inputBoundary } from './boundary';
 import { NotFoundError, TooManyRequestsError, UnauthorizedError, errorHandler } from './errors';
-import { idempotency } from './idempotency';
+import { idempotency, requestKeyOf } from './idempotency';
 import { openApiDocument } from './openapi';
 import { intParam, pageOf, queryBool, queryEnum, queryInstant, queryInt, queryText } from './params';
 import { adminRouter } from './routes/admin';
 import { calendarRouter } from './routes/calendar';
 import { reportsRouter } from './routes/reports';
 import { handoffsRouter } from './routes/handoffs';
+import { healthRouter } from './routes/health';
 import { paymentsRouter } from './routes/payments';
 import { notificationsRouter } from './routes/notifications';
 import { syncRouter } from './routes/sync';
+import { opsRouter } from './routes/ops';
+import { createRecovery } from './services/recovery';
 import { documentsRouter } from './routes/documents';
 import { formsRouter } from './routes/forms';
 import { publicRouter } from './routes/public';
@@ -87,14 +90,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(auth.authenticate);
   app.use(idempotency(db));
 
-  app.get('/api/health', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    await db.raw('SELECT 1').then(() => { checks.database = 'ok'; }, (e: Error) => { checks.database = e.message; });
-    await temporal.connection.workflowService.getSystemInfo({})
-      .then(() => { checks.temporal = 'ok'; }, (e: Error) => { checks.temporal = e.message; });
-    const ok = Object.values(checks).every((v) => v === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks });
-  });
+  app.use('/api', healthRouter({ db, temporal }));
   app.get('/metrics', async (_req, res) => { res.type(metrics.registry.contentType).send(await metrics.registry.metrics()); });
   app.get('/api/openapi.json', (_req, res) => { res.json(openApiDocument); });
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
@@ -150,7 +146,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.post('/api/dossiers', async (req, res) => {
-    const result = await dossiers.submit(req.body, req.principal);
+    const result = await dossiers.submit(req.body, req.principal, requestKeyOf(req));
     res.status(201).json({ ...result, applicantToken: auth.applicantToken(result.code) });
   });
   app.get('/api/dossiers', async (req, res) => {
@@ -164,10 +160,11 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(await dossiers.supplement(req.params.code, req.principal, req.body ?? {}));
   });
   app.post('/api/dossiers/:code/withdraw', async (req, res) => {
-    res.json(await dossiers.withdraw(req.params.code, req.principal, req.body ?? {}));
+    const answer = await dossiers.withdraw(req.params.code, req.principal, req.body ?? {});
+    res.status('withdrawal' in answer ? 202 : 200).json(answer);
   });
   app.post('/api/dossiers/:code/payments/:feeCode/confirm', async (req, res) => {
-    res.json(await dossiers.confirmCounterPayment(req.params.code, req.params.feeCode, req.principal, req.body ?? {}));
+    res.json(await dossiers.confirmCounterPayment(req.params.code, req.params.feeCode, req.principal, req.body ?? {}, requestKeyOf(req)));
   });
   app.post('/api/dossiers/:code/stop', async (req, res) => {
     res.json(await dossiers.stop(req.params.code, req.principal, req.body ?? {}));
@@ -183,7 +180,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.post('/api/tasks/:id/release', async (req, res) => { res.json(await tasks.release(requireOfficer(req), req.params.id)); });
   app.post('/api/tasks/:id/assign', async (req, res) => { res.json(await tasks.assign(requireOfficer(req), req.params.id, req.body ?? {})); });
   app.post('/api/tasks/:id/complete', async (req, res) => {
-    res.json(await tasks.complete(requireOfficer(req), req.params.id, req.body));
+    res.json(await tasks.complete(requireOfficer(req), req.params.id, req.body, requestKeyOf(req)));
   });
 
   app.use('/api', adminRouter({ db, validator }));
@@ -195,6 +192,9 @@ export function createApp(deps: AppDeps): express.Express {
     calendarFor: calendar.calendarFor }) }));
   app.use('/api', notificationsRouter({ db, renderer: createTemplateRenderer() }));
   app.use('/api', syncRouter({ db, validator }));
+  const recovery = createRecovery({ db, temporal, dossiers, log });
+  app.locals.recovery = recovery;
+  app.use('/api', opsRouter({ db, temporal, validator, recovery }));
   const forms = createFormService({ db, systemName: deps.systemName ?? DEFAULT_SYSTEM_NAME, publicUrl: deps.publicUrl ?? '' });
   app.use('/api', formsRouter({ forms }));
   app.use(publicRouter({ forms, limitPerMinute: deps.publicLookupLimit ?? 30 }));

@@ -4,6 +4,7 @@ import { reportPaths, reportSchemas } from './openapi-reports';
 import { deliveryPaths } from './openapi-delivery';
 import { documentPaths, documentSchemas } from './openapi-documents';
 import { formsPaths, formsSchemas } from './openapi-forms';
+import { opsPaths } from './openapi-ops';
 
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ bearer: [] }];
@@ -222,5 +223,6 @@ export const openApiDocument = {
     ...deliveryPaths,
     ...documentPaths,
     ...formsPaths,
+    ...opsPaths,
   }),
 };

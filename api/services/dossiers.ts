@@ -1,6 +1,7 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
+import { setTimeout as delay } from 'node:timers/promises';
 import { allocateDossierCode } from '../../lib/dossier-codes';
 import { SA } from '../../domain/search-attributes';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../../domain/status';
@@ -94,6 +95,9 @@ export interface DossierServiceDeps {
 
 const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
 
+/** How long a withdrawal's answer waits for the dossier's run to end. */
+const WITHDRAWAL_WAIT_MS = 15_000;
+
 function statusOf(code: number) {
   return { status: code, statusLabel: STATUS_LABELS[code as DossierStatusCode] };
 }
@@ -128,12 +132,63 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
     return documents.map((d) => d.code);
   }
 
+  /**
+   * Starts the run of a registered dossier unless it has one (running or ended), and waits for it to
+   * settle. The dossier's row holds everything its input needs, so a submission whose process died
+   * between registering the dossier and starting its run is started by its retry or by the recovery sweep.
+   */
+  async function ensureRun(row: Record<string, any>): Promise<DossierView | undefined> {
+    const { plan } = await procedures.version(row.procedure_code, row.procedure_version);
+    let receivedBy: Actor | undefined;
+    if (row.channel === 'counter') {
+      const submittedEvent = await db('dossier_events').where({ dossier_code: row.code, event_key: 'submitted' }).first();
+      receivedBy = submittedEvent ? { username: submittedEvent.actor, fullName: submittedEvent.actor_name ?? undefined } : undefined;
+    }
+    const input: DossierWorkflowInput = {
+      dossierCode: row.code, plan, channel: row.channel, returnChannel: row.return_channel,
+      submittedAt: new Date(row.submitted_at).toISOString(), application: row.application, receivedBy, settings,
+    };
+    try {
+      // start, then wait for it to settle (two calls: update-with-start is not on every Temporal server)
+      const handle = await temporal.workflow.start(DOSSIER_WORKFLOW, {
+        workflowId: row.code,
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // a dossier whose run has ended is never started again
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `${plan.name} (${plan.code} v${plan.version})`,
+        typedSearchAttributes: [
+          { key: SA.dossierCode, value: row.code },
+          { key: SA.procedureCode, value: plan.code },
+          { key: SA.procedureVersion, value: plan.version },
+          { key: SA.agency, value: plan.agency },
+          { key: SA.status, value: String(DossierStatus.Submitted) },
+        ],
+      });
+      return await handle.executeUpdate(observeDossierUpdate);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** The answer to a submission: the run's view, or (its run has ended) the read model's. */
+  async function submissionAnswer(code: string, view: DossierView | undefined) {
+    if (view) return { code, ...statusOf(view.status), appointmentAt: view.appointmentAt ?? null, currentSteps: view.currentSteps };
+    const row = await db('dossiers').where({ code }).first();
+    return { code, ...statusOf(row.status), appointmentAt: iso(row.appointment_at), currentSteps: row.current_steps ?? [] };
+  }
+
   return {
+    ensureRun,
+
     /**
      * Registers a dossier and starts its workflow (id = dossier code); answers once the workflow has
-     * settled, so a counter dossier comes back already accepted with its appointment date.
+     * settled, so a counter dossier comes back already accepted with its appointment date. A retry of
+     * the same request (`requestKey`) answers with the dossier the first attempt registered.
      */
-    async submit(raw: unknown, principal: Principal | undefined) {
+    async submit(raw: unknown, principal: Principal | undefined, requestKey?: string) {
       const body = validator.check<SubmitDossierBody>(submitDossierSchema, raw, 'the dossier');
       // the application goes whole into the workflow's input, which Temporal caps at 2 MB with the plan
       checkJsonSize(body.application, '$.application', INPUT_LIMITS.applicationBytes, 'the application');
@@ -171,6 +226,10 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
       const prepared = await docs.prepare(submitted, { ownerId: body.applicant.idNumber, mayReuse });
       problems.push(...prepared.problems);
       if (problems.length) throw new ValidationError('the dossier is invalid', problems);
+      if (requestKey) {
+        const registered = await db('dossiers').where({ submission_key: requestKey }).first();
+        if (registered) return submissionAnswer(registered.code, await ensureRun(registered));
+      }
       const now = DateTime.utc();
       const submittedAt = now.toISO() as string;
       const { code } = await db.transaction(async (trx) => {
@@ -179,7 +238,7 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
           code: allocated.code, procedure_code: plan.code, procedure_version: plan.version, procedure_name: plan.name,
           agency_code: plan.agency, channel: body.channel, code_rule: allocated.rule, applicant: JSON.stringify(body.applicant),
           application: JSON.stringify(application), return_channel: body.returnChannel, status: DossierStatus.Submitted,
-          submitted_at: submittedAt, applicant_account: null,
+          submitted_at: submittedAt, applicant_account: null, submission_key: requestKey ?? null,
         });
         await trx('dossier_events').insert({
           dossier_code: allocated.code, event_key: 'submitted', type: 'status', to_status: DossierStatus.Submitted,
@@ -190,34 +249,18 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
         return allocated;
       });
 
-      const input: DossierWorkflowInput = {
-        dossierCode: code, plan, channel: body.channel, returnChannel: body.returnChannel, submittedAt, application, receivedBy,
-        settings,
-      };
-      let view: DossierView;
+      let view: DossierView | undefined;
       try {
-        // start, then wait for it to settle (two calls: update-with-start is not on every Temporal server)
-        const handle = await temporal.workflow.start(DOSSIER_WORKFLOW, {
-          workflowId: code,
-          taskQueue,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          staticSummary: `${plan.name} (${plan.code} v${plan.version})`,
-          typedSearchAttributes: [
-            { key: SA.dossierCode, value: code },
-            { key: SA.procedureCode, value: plan.code },
-            { key: SA.procedureVersion, value: plan.version },
-            { key: SA.agency, value: plan.agency },
-            { key: SA.status, value: String(DossierStatus.Submitted) },
-          ],
-        });
-        view = await handle.executeUpdate(observeDossierUpdate);
+        view = await ensureRun(await db('dossiers').where({ code }).first());
       } catch (err) {
-        // the code stays burnt (never reused); the row goes so nobody sees a dossier without a workflow
-        await db('dossiers').where({ code }).delete();
+        // when Temporal surely has no run of it, the row goes (the code stays burnt, never reused), so nobody sees a
+        // dossier without a workflow; when that cannot be known, the row stays and the recovery sweep starts its run
+        const started = await temporal.workflow.getHandle(code).describe().then(() => true,
+          (e: unknown) => (e instanceof WorkflowNotFoundError ? false : undefined));
+        if (started === false) await db('dossiers').where({ code }).delete();
         throw err;
       }
-      return { code, ...statusOf(view.status), appointmentAt: view.appointmentAt ?? null, currentSteps: view.currentSteps };
+      return submissionAnswer(code, view);
     },
 
     /** The officer's (or the applicant's) full view of one dossier, from the read model. */
@@ -256,6 +299,7 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
           size: d.size, sha256: d.sha256, reused: d.reused, digitizationCode: d.digitization_code, digitizationResult: d.digitization_result,
           digitizedBy: d.digitized_by, digitizedAt: iso(d.digitized_at), metadata: d.metadata })),
         lateDelivery: row.late_delivery,
+        attention: row.attention ?? null,
         fees: payments.map((p) => ({ code: p.fee_code, name: p.fee_name, amount: Number(p.amount), collect: p.collect, state: p.state,
           channel: p.channel, receiptNo: p.receipt_no, paidAt: iso(p.paid_at),
           paymentUrl: p.state === 'pending' ? p.payment_url : null })),
@@ -294,7 +338,19 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
       }
       const handle = temporal.workflow.getHandle(code);
       await handle.signal(withdrawSignal, { actor: { username: 'applicant', fullName: row.applicant.fullName }, reason: body.reason });
-      await handle.result();
+      // the answer waits for the run to end, but never for ever: a dossier that takes longer says so (202) and ends later
+      const waiting = new AbortController();
+      const ended = await Promise.race([
+        handle.result().then((r: { status: DossierStatusCode }) => r),
+        delay(WITHDRAWAL_WAIT_MS, undefined, { signal: waiting.signal }).catch(() => undefined),
+      ]).finally(() => waiting.abort());
+      if (!ended) {
+        const now = await db('dossiers').where({ code }).first('status');
+        return { code, ...statusOf(now.status), withdrawal: 'pending' as const };
+      }
+      if (ended.status !== DossierStatus.Withdrawn) {
+        throw new ConflictError(`dossier ${code} ended with status ${ended.status} before the withdrawal`, 'DossierEndedError');
+      }
       return { code, ...statusOf(DossierStatus.Withdrawn) };
     },
 
@@ -312,7 +368,7 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
     },
 
     /** A one-stop officer records a fee paid at the counter; the dossier goes on once every fee due is paid. */
-    async confirmCounterPayment(code: string, feeCode: string, principal: Principal | undefined, raw: unknown) {
+    async confirmCounterPayment(code: string, feeCode: string, principal: Principal | undefined, raw: unknown, requestKey?: string) {
       if (principal?.kind !== 'officer' || !principal.roles.includes('one-stop-officer')) {
         throw new ForbiddenError('counter payments are recorded by a one-stop officer');
       }
@@ -323,9 +379,19 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
       if (row.agency_code !== principal.agency) throw new ForbiddenError('this dossier belongs to another agency');
       const payment = await db('payments').where({ dossier_code: code, fee_code: feeCode }).first();
       if (!payment) throw new NotFoundError(`dossier ${code} has no payment request for fee ${feeCode}`);
-      const { receiptNo } = await settlePayment(db, payment.id, { channel: 'counter', receiptNo: body.receiptNo ?? `BL-${code}-${feeCode}`,
-        issuedBy: principal.username });
       const handle = temporal.workflow.getHandle(code);
+      // this officer's own confirmation, retried after its answer was lost: the workflow is told again (it ignores
+      // a fee it knows is paid), so a crash between the receipt and the signal never leaves the dossier waiting
+      const mine = payment.state === 'paid' && payment.channel === 'counter' && payment.paid_by === principal.username
+        && (!body.receiptNo || body.receiptNo === payment.receipt_no);
+      if (mine && !requestKey) {
+        await handle.signal(paymentConfirmedSignal, { feeCode, channel: 'counter', receiptNo: payment.receipt_no,
+          actor: { username: principal.username, fullName: principal.fullName } }).catch(() => undefined);
+      }
+      // a retry (same Idempotency-Key) is answered as the first attempt was; a second confirmation is refused (409)
+      const { receiptNo } = mine && requestKey ? { receiptNo: payment.receipt_no as string }
+        : await settlePayment(db, payment.id, { channel: 'counter', receiptNo: body.receiptNo ?? `BL-${code}-${feeCode}`,
+          issuedBy: principal.username });
       await handle.signal(paymentConfirmedSignal, { feeCode, channel: 'counter', receiptNo,
         actor: { username: principal.username, fullName: principal.fullName } });
       const view = await handle.executeUpdate(observeDossierUpdate);
