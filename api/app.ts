@@ -63,7 +63,12 @@ export interface AppDeps {
   publicUrl?: string;
   /** public lookups per address per minute */
   publicLookupLimit?: number;
+  /** how long a request waits for Temporal (a dossier's answer) before it is answered 503, to be retried with its key */
+  temporalWaitMs?: number;
 }
+
+/** How long a request waits for Temporal by default. */
+const TEMPORAL_WAIT_MS = 30_000;
 
 /** The HTTP API, built from its dependencies; the caller listens. */
 export function createApp(deps: AppDeps): express.Express {
@@ -84,6 +89,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', 'loopback');
   // first on every request: what no route should see is refused here; the body is read once, raw bytes kept
   app.use(inputBoundary({ validator, document: openApiDocument }));
+  // every call to Temporal a request makes ends by this deadline: a dossier that cannot answer (a worker gone, a step
+  // waiting for ops) gives 503 and a retry with the same Idempotency-Key later, never a request that hangs
+  app.use((_req, res, next) => {
+    void temporal.withDeadline(Date.now() + (deps.temporalWaitMs ?? TEMPORAL_WAIT_MS), () => new Promise<void>((resolve) => {
+      res.once('close', resolve);
+      next();
+    }));
+  });
   // signed callbacks are checked over the raw body and authenticated by their signature, so these come before the sign-in
   app.use(paymentsRouter({ db, payments, paymentSecret: deps.integrations?.paymentSecret, authenticate: auth.authenticate }));
   app.use(handoffsRouter({ db, temporal, log, validator, integrations: deps.integrations }));

@@ -2,9 +2,11 @@ import type { ErrorRequestHandler } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
+  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../lib/logger';
@@ -48,8 +50,35 @@ export class PayloadTooLargeError extends ApiError {
 export class UnsupportedMediaTypeError extends ApiError {
   constructor(message: string) { super(415, 'UnsupportedMediaTypeError', message); }
 }
+export class ServiceUnavailableError extends ApiError {
+  constructor(message: string) { super(503, 'ServiceUnavailableError', message); }
+}
 export class TooManyRequestsError extends ApiError {
   constructor(message: string) { super(429, 'TooManyRequestsError', message); }
+}
+
+/** Error codes of a dependency that is away or restarting (Node sockets, PostgreSQL's SQLSTATE 08/57P, knex's pool). */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03',
+  '08000', '08001', '08003', '08004', '08006']);
+
+/**
+ * A dependency that is away (PostgreSQL or Temporal down or restarting) or a dossier that did not answer in
+ * time: 503, to be retried (with the same Idempotency-Key), never a 500.
+ */
+function fromUnavailable(err: unknown): ApiError | undefined {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ServiceUnavailableError('the dossier did not answer in time; retry with the same Idempotency-Key');
+  }
+  // gRPC status codes: 1 CANCELLED, 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE
+  const grpcCode = ((err instanceof ServiceError ? err.cause : err) as { code?: unknown } | undefined)?.code;
+  if ((err instanceof ServiceError || typeof (err as { metadata?: unknown })?.metadata === 'object') && [1, 4, 14].includes(grpcCode as number)) {
+    return new ServiceUnavailableError('the workflow service is not reachable right now; retry shortly');
+  }
+  const code = (err as { code?: unknown })?.code;
+  if ((typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || (err as Error)?.name === 'KnexTimeoutError') {
+    return new ServiceUnavailableError('the database is not reachable right now; retry shortly');
+  }
+  return undefined;
 }
 
 /** Maps a Temporal client error to the API's answer, or undefined when it is not one we know. */
@@ -102,7 +131,11 @@ function isDataException(err: unknown): boolean {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    let apiError = err instanceof ApiError ? err : fromTemporal(err) ?? fromHttpError(err);
+    let apiError = err instanceof ApiError ? err : fromTemporal(err) ?? fromHttpError(err) ?? fromUnavailable(err);
+    if (apiError?.status === 503) {
+      log.warn({ err: (err as Error)?.message, method: req.method, path: req.path }, 'answered 503: a dependency is away');
+      res.setHeader('Retry-After', '2');
+    }
     let errorId: string | undefined;
     if (!apiError && isDataException(err)) {
       // the database refused a value from the request: the input boundary missed a check, which is ours to add

@@ -8,7 +8,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { publishSamples } from '../../api/services/seed';
 import { SA } from '../../domain/search-attributes';
 import { withdrawSignal } from '../../workflows/messages';
-import { startTestEnv, type TestEnv } from '../support/env';
+import { NativeConnection } from '@temporalio/worker';
+import { createWorker } from '../../worker';
+import { startTestEnv, testDocuments, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';
 import { httpClient, type HttpClient } from '../support/http';
@@ -244,6 +246,42 @@ describe('a completion', () => {
 function fingerprintOf(url: string, body: unknown): string {
   return createHash('sha256').update(`POST ${url}\n${JSON.stringify(body)}`).digest('hex');
 }
+
+test('a completion the workflow cannot answer in time (its worker gone) gets 503, and its retry with the same key goes through', async () => {
+  const gone = await startTestEnv({ temporalWaitMs: 3000 });
+  try {
+    const goneHttp = httpClient(gone.apiUrl);
+    const res = await goneHttp.post('/api/dossiers', birthRegistration());
+    const code = res.body.code as string;
+    const reception = await findTask(goneHttp, lan, code);
+    gone.worker.shutdown();
+    const key = { 'Idempotency-Key': `late-${reception.id}` };
+    const started = Date.now();
+    const late = await goneHttp.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan, key);
+    expect(late.status).toBe(503);
+    expect(late.body.error.code).toBe('ServiceUnavailableError');
+    expect(late.headers.get('retry-after')).toBe('2');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // a worker on the same task queue comes back: the retry with the same key attaches to the first Update
+    const back = await createWorker({ db: gone.db, connection: await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! }),
+      namespace: 'default', taskQueue: gone.taskQueue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      documents: testDocuments(gone.db) });
+    const running = back.run();
+    try {
+      const retry = await eventually(async () => {
+        const r = await goneHttp.post(`/api/tasks/${reception.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan, key);
+        return r.status === 200 && r;
+      }, 'the retried completion to go through', { tries: 60, intervalMs: 500 });
+      expect(retry.body.dossier).toMatchObject({ code, status: 4 });
+      expect(await gone.db('dossier_events').where({ dossier_code: code, to_status: 2 })).toHaveLength(1);
+    } finally {
+      back.shutdown();
+      await running;
+    }
+  } finally {
+    await gone.stop();
+  }
+});
 
 describe('a submission', () => {
   /** A dossier registered as a submission registers it, whose run was never started (its process died in between). */

@@ -56,7 +56,8 @@ export interface TestEnv {
 }
 
 /** A worker on its own task queue and an API on a free port, over the run's PostgreSQL and Temporal. */
-export async function startTestEnv(opts: { api?: boolean; loginLimit?: number; dossierSettings?: Partial<DossierSettings> } = {}): Promise<TestEnv> {
+export async function startTestEnv(opts: { api?: boolean; loginLimit?: number; dossierSettings?: Partial<DossierSettings>;
+  temporalWaitMs?: number; } = {}): Promise<TestEnv> {
   installTestRuntime();
   const db = createDb(required('TEST_DATABASE_URL'));
   const address = required('TEST_TEMPORAL_ADDRESS');
@@ -72,6 +73,7 @@ export async function startTestEnv(opts: { api?: boolean; loginLimit?: number; d
   if (opts.api !== false) {
     const app = createApp({ db, temporal: client, taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
       log: createLogger('silent'), loginLimit: opts.loginLimit ?? 1000, metrics, integrations, dossierSettings: opts.dossierSettings,
+      temporalWaitMs: opts.temporalWaitMs,
       documents: { storage: documents.storage, postal: documents.postal, limits: TEST_DOCUMENT_LIMITS, postalCallbackSecret: TEST_POSTAL_SECRET } });
     server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
     apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
