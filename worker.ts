@@ -2,7 +2,7 @@
  * The worker's composition root: runs the procedure interpreter and its activities.
  * Run alone with `tsx worker.ts` against DATABASE_URL and TEMPORAL_ADDRESS, or inside `npm start`.
  */
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createActivities } from './activities';
 import { failureInterceptors } from './activities/failures';
@@ -12,7 +12,7 @@ import { createAdapters, type Adapters } from './lib/adapters';
 import { loadConfig, type Config } from './lib/config';
 import { createDb } from './lib/db';
 import type { Integrations } from './lib/integrations';
-import { createLogger } from './lib/logger';
+import { createLogger, type Logger } from './lib/logger';
 import type { Metrics } from './lib/metrics';
 import { startDispatchers } from './lib/outbox-dispatchers';
 import { connectWorker } from './lib/temporal';
@@ -64,19 +64,81 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   });
 }
 
+/** A worker kept running by {@link superviseWorker}. */
+export interface SupervisedWorker {
+  /** shuts the running worker down (what it runs finishes first) and builds no new one */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the worker that `create` builds and keeps one running: when `Worker.run()` fails (Temporal unreachable
+ * for longer than the SDK waits, say) a new worker is built after a backoff (1 s, doubling up to 30 s while
+ * building fails), with a log line each time. The first worker must build: its failure is thrown.
+ */
+export async function superviseWorker(create: () => Promise<Worker>, log: Pick<Logger, 'info' | 'warn' | 'error'>): Promise<SupervisedWorker> {
+  let worker = await create();
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const pause = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake = () => { clearTimeout(timer); resolve(); };
+  });
+  const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  const loop = (async () => {
+    let failures = 0;
+    while (!stopping) {
+      const startedAt = Date.now();
+      try {
+        await worker.run();
+        if (!stopping) log.warn('the worker stopped by itself; building a new one');
+      } catch (err) {
+        if (!stopping) log.error({ err: describe(err) }, 'the worker failed; building a new one');
+      }
+      if (Date.now() - startedAt > 60_000) failures = 0;
+      while (!stopping) {
+        const delay = Math.min(30_000, 1_000 * 2 ** failures++);
+        await pause(delay);
+        if (stopping) return;
+        try {
+          worker = await create();
+          log.info('a new worker is running');
+          break;
+        } catch (err) {
+          log.error({ err: describe(err) }, 'a new worker could not be built yet; trying again');
+        }
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      wake?.();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await loop;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'worker', config.logFormat);
   if (!config.databaseUrl || !config.temporal.address) {
     throw new Error('worker.ts alone needs DATABASE_URL and TEMPORAL_ADDRESS; `npm start` runs everything together');
   }
+  // we stop the worker ourselves on Ctrl-C, so that a stop is never taken for a failure to recover from
+  Runtime.install({ shutdownSignals: [] });
   const db = createDb(config.databaseUrl);
   const connection = await connectWorker({ ...config.temporal, address: config.temporal.address });
-  const worker = await createWorker({ db, connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    ...workerAdapters(config, createAdapters(config, db)) });
+  const adapters = createAdapters(config, db);
+  const worker = await superviseWorker(() => createWorker({ db, connection, namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue, ...workerAdapters(config, adapters) }), log);
   const dispatchers = await startDispatchers(config, { db, log, apiUrl: config.api.publicUrl });
   log.info({ taskQueue: config.temporal.taskQueue, mail: dispatchers.mail, portal: dispatchers.portalUrl }, 'worker running');
-  await worker.run();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await worker.stop();
   await dispatchers.stop();
   await connection.close();
   await db.destroy();

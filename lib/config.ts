@@ -11,6 +11,8 @@ const variables = {
   DATABASE_URL: { type: 'string', description: 'PostgreSQL connection URL; empty starts the embedded PostgreSQL' },
   EMBEDDED_PG_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 54329, description: 'port of the embedded PostgreSQL' },
   DATA_DIR: { type: 'string', default: '.data', description: 'folder for embedded data (PostgreSQL, Temporal SQLite, secrets, files)' },
+  EMBEDDED_PG_FALLBACK_DIR: { type: 'string', minLength: 1, default: '/var/lib/onestop',
+    description: 'run as root with DATA_DIR or node_modules in a private folder: the embedded PostgreSQL keeps its binaries and data in a subfolder of this one, owned by the postgres user' },
   TEMPORAL_ADDRESS: { type: 'string', description: 'host:port of a Temporal frontend; empty starts the Temporal dev server' },
   TEMPORAL_NAMESPACE: { type: 'string', minLength: 1, default: 'default', description: 'Temporal namespace' },
   TEMPORAL_TASK_QUEUE: { type: 'string', minLength: 1, default: 'dossiers', description: 'task queue of the interpreter worker' },
@@ -59,6 +61,8 @@ type VarName = keyof typeof variables;
 export interface Config {
   databaseUrl?: string;
   embeddedPgPort: number;
+  /** see EMBEDDED_PG_FALLBACK_DIR */
+  embeddedPgFallbackDir: string;
   dataDir: string;
   temporal: {
     address?: string;
@@ -128,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: v.DATABASE_URL,
     embeddedPgPort: v.EMBEDDED_PG_PORT,
+    embeddedPgFallbackDir: resolve(v.EMBEDDED_PG_FALLBACK_DIR as string),
     dataDir: resolve(v.DATA_DIR as string),
     temporal: {
       address: v.TEMPORAL_ADDRESS,
