@@ -229,7 +229,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     currentSteps: [...current],
     appointmentAt,
     openTasks: Object.values(openTasks)
-      .filter((t) => !t.completion)
+      .filter((t) => !t.completion && !t.accepted)
       .map((t) => ({ taskId: t.taskId, stepId: t.stepId, outcomes: Object.keys(t.effects) })),
     ...(attention ? { attention } : {}),
   });
