@@ -5,7 +5,8 @@
  * a task. And a start that cannot happen says what failed and what to do.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandLine, isRunning, readPidFile } from '../../lib/processes';
 import { DEMO_PASSWORD } from '../support/env';
@@ -137,6 +138,39 @@ test('after a kill -9 of npm start, the next start reclaims its PostgreSQL and T
   console.log(`recovery figures: npm start after a kill -9 of the previous one, banner in ${restartMs} ms`);
 }, 300_000);
 
+test('npm start and then its PostgreSQL killed, postmaster.pid naming another program now: the next start comes up', async () => {
+  const env = await platformEnv(dataDir);
+  const first = await start(env);
+  const http = httpClient(`http://127.0.0.1:${env.API_PORT}`);
+  const submitted = await http.post('/api/dossiers', birthRegistration());
+  expect(submitted.status).toBe(201);
+  const { pg } = childPids(first);
+  const pidFile = join(databaseDirOf(first), 'postmaster.pid');
+  first.child.kill('SIGKILL');
+  await first.exited;
+  process.kill(pg, 'SIGKILL');
+  await eventually(async () => !isRunning(pg), 'PostgreSQL gone');
+  // the stale pid file's process id now belongs to another program of the user PostgreSQL runs as
+  const postgresIds = process.getuid?.() === 0
+    ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) }
+    : {};
+  const other = spawn('sleep', ['300'], { ...postgresIds, stdio: 'ignore' });
+  try {
+    const lines = readFileSync(pidFile, 'utf8').split('\n');
+    writeFileSync(pidFile, [String(other.pid), ...lines.slice(1)].join('\n'));
+
+    const second = await start(env);
+    expect(second.output()).toContain('removed a stale postmaster.pid');
+    const lan = await http.login('lan.motcua-mybinh', DEMO_PASSWORD);
+    expect((await http.get(`/api/dossiers/${submitted.body.code}`, lan)).body.status).toBe(1);
+    await completeDossier(http, submitted.body.code);
+    expect(await stopPlatformProcess(second)).toBe(0);
+    expect(isRunning(other.pid!)).toBe(true);
+  } finally {
+    other.kill();
+  }
+}, 300_000);
+
 test('PostgreSQL and then the Temporal dev server killed: health says 503 at once, comes back by itself, Ctrl-C exits 0', async () => {
   const env = await platformEnv(dataDir);
   const platform = await start(env);
@@ -184,6 +218,29 @@ test('PostgreSQL and then the Temporal dev server killed: health says 503 at onc
   figures.push(`Ctrl-C after the outages: stopped in ${Date.now() - t0} ms`);
   expect(platform.output()).not.toMatch(UNCAUGHT);
   console.log(`recovery figures:\n  ${figures.join('\n  ')}`);
+}, 300_000);
+
+test('Ctrl-C in the middle of an outage, requests in flight, stops everything and exits 0', async () => {
+  const env = await platformEnv(dataDir);
+  const platform = await start(env);
+  const http = httpClient(`http://127.0.0.1:${env.API_PORT}`);
+  const { pg, temporal } = childPids(platform);
+  const databaseDir = databaseDirOf(platform);
+  process.kill(temporal, 'SIGKILL');
+  // answered or cut off by the stop, whichever comes first
+  const inFlight = [http.get('/api/health'), http.post('/api/dossiers', birthRegistration()), http.get('/api/health')]
+    .map((request) => request.catch(() => undefined));
+  await new Promise((r) => setTimeout(r, 200));
+  process.kill(pg, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 100));
+
+  expect(await stopPlatformProcess(platform)).toBe(0);
+  await Promise.all(inFlight);
+  expect(platform.output()).not.toMatch(UNCAUGHT);
+  // nothing of it is left running: no process names its data
+  const left = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)
+    .filter((pid) => commandLine(pid)?.some((arg) => arg.includes(dataDir) || arg.includes(databaseDir)));
+  expect(left).toEqual([]);
 }, 300_000);
 
 describe('a start that cannot happen says what failed and what to do', () => {
