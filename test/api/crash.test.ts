@@ -95,8 +95,12 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Kills each planned target when a write it aims at (or, after a while, any write) is on the wire; waits for the platform to come back. */
-async function killer(plan: PlannedKill[], traffic: Traffic, state: { recovering: boolean; workloadDone: boolean }): Promise<KillRecord[]> {
+/**
+ * Kills each planned target when a write it aims at (or, after a while, any write) is on the wire; waits for
+ * the platform to come back. A platform that does not come back ends the kills, with why in `failure`.
+ */
+async function killer(plan: PlannedKill[], traffic: Traffic, state: { recovering: boolean; workloadDone: boolean }):
+  Promise<{ records: KillRecord[]; failure?: string }> {
   const records: KillRecord[] = [];
   for (const [i, kill] of plan.entries()) {
     await sleep(kill.gapMs);
@@ -114,14 +118,19 @@ async function killer(plan: PlannedKill[], traffic: Traffic, state: { recovering
     if (inFlight.length === 0) break;
     state.recovering = true;
     const at = traffic.now();
-    const killed = await platform.kill(kill.target);
-    if (kill.target === 'main') await platform.start();
-    else await platform.waitRestarted(kill.target, killed.pid);
-    const health = await platform.waitHealthy();
-    state.recovering = false;
-    records.push({ n: i + 1, target: kill.target, at, ...killed, inFlight, downMs: traffic.now() - at, health });
+    try {
+      const killed = await platform.kill(kill.target);
+      if (kill.target === 'main') await platform.start();
+      else await platform.waitRestarted(kill.target, killed.pid);
+      const health = await platform.waitHealthy();
+      records.push({ n: i + 1, target: kill.target, at, ...killed, inFlight, downMs: traffic.now() - at, health });
+    } catch (err) {
+      return { records, failure: `kill #${i + 1} (${kill.target} at ${at} ms): the platform did not come back: ${(err as Error).message}` };
+    } finally {
+      state.recovering = false;
+    }
   }
-  return records;
+  return { records };
 }
 
 /** Starts the journeys of the plan, a few at a time and not while the platform is coming back; resolves when all have ended. */
@@ -190,13 +199,15 @@ function failures(traffic: Traffic): string[] {
   return [...counts].sort(([, a], [, b]) => b - a).map(([k, n]) => `    ${n} × ${k}`);
 }
 
+/** The run's figures, as the test prints them and docs/reliability.md quotes them. */
 function figures(traffic: Traffic, kills: KillRecord[], dossiers: CheckedDossier[], verdict: Verdict, seconds: number): string {
   const statuses = [...traffic.statuses].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}: ${n}`).join(', ');
   const steps = traffic.steps.filter((s) => s.kind);
   const retried = steps.filter((s) => s.attempts.length > 1).length;
   const replayed = steps.reduce((sum, s) => sum + s.attempts.filter((a) => a.replayed).length, 0);
   const killLines = kills.map((k) => `  #${k.n} ${k.target} (pid ${k.pid}${k.target === 'main' || k.childOfMain ? '' : ', not a child of the main process'}) ` +
-    `at ${(k.at / 1000).toFixed(1)} s, back after ${(k.downMs / 1000).toFixed(1)} s; in flight: ${k.inFlight.join(', ')}`);
+    `at ${(k.at / 1000).toFixed(1)} s, back after ${(k.downMs / 1000).toFixed(1)} s (health: ${[...k.health, '200'].join(' → ')}); ` +
+    `in flight: ${k.inFlight.join(', ')}`);
   return [
     `crash test (seed ${SEED}, ${seconds} s):`,
     `  dossiers: ${dossiers.length} (${dossiers.filter((d) => d.kind !== 'partner').length} submitted, ${dossiers.filter((d) => d.kind === 'partner').length} partner), ` +
@@ -240,7 +251,7 @@ test('dossiers in flight survive SIGKILL of the main process, PostgreSQL and Tem
   const killing = killer(plan.kills, traffic, state);
   const runs = await launcher(plan.dossiers, deps, state);
   state.workloadDone = true;
-  const kills = await killing;
+  const { records: kills, failure: killFailure } = await killing;
 
   await outboxesDrained(database);
   connection = await Connection.connect({ address: platform.temporalAddress });
@@ -255,7 +266,8 @@ test('dossiers in flight survive SIGKILL of the main process, PostgreSQL and Tem
     const code = runs.find((r) => r.plan.label === m.dossier)?.code ?? m.dossier;
     verdict.inconsistencies.push({ dossier: code, what: `${m.step}: ${m.request} was answered "${m.answer}": not the API's JSON, yet final for the client` });
   }
-  if (kills.length < plan.kills.length) {
+  if (killFailure) verdict.inconsistencies.push({ dossier: '*', what: killFailure });
+  else if (kills.length < plan.kills.length) {
     verdict.inconsistencies.push({ dossier: '*', what: `only ${kills.length} of ${plan.kills.length} kills happened: the dossiers were done before the rest (plan more work)` });
   }
   const summary = figures(traffic, kills, dossiers, verdict, Math.round((Date.now() - began) / 1000));
