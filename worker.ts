@@ -26,6 +26,8 @@ export interface WorkerDeps {
   documents: Omit<DocumentActivityDeps, 'db'>;
   /** a prebuilt workflow bundle (tests); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** how many runs the worker keeps in memory (0: every workflow task replays its history, as after a restart) */
+  workflowCacheSize?: number;
   /** counts failed activity attempts when given */
   metrics?: Metrics;
   /** signed HTTP to the payment provider and partner agencies */
@@ -44,6 +46,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    ...(deps.workflowCacheSize !== undefined ? { maxCachedWorkflows: deps.workflowCacheSize } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     // the metrics see failures already classified (the later interceptor runs nearer the activity)
     interceptors: { activity: [...deps.metrics?.activityInterceptors ?? [], failureInterceptors] },

@@ -42,19 +42,24 @@ export function createDossierActivities({ db, calendarFor, onAttention, cancelRe
   return {
     async recordEvent(e) {
       await db.transaction(async (trx) => {
-        const inserted = await trx('dossier_events')
-          .insert({
-            dossier_code: e.dossierCode, event_key: e.key, type: e.type, from_status: e.fromStatus,
-            to_status: e.toStatus, step_id: e.stepId, actor: e.actor.username, actor_name: e.actor.fullName,
-            reason: e.reason, data: e.data ? JSON.stringify(e.data) : null, at: e.at,
-          })
-          .onConflict(['dossier_code', 'event_key'])
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0 || !e.dossier) return;
+        const row = {
+          dossier_code: e.dossierCode, event_key: e.key, type: e.type, from_status: e.fromStatus,
+          to_status: e.toStatus, step_id: e.stepId, actor: e.actor.username, actor_name: e.actor.fullName,
+          reason: e.reason, data: e.data ? JSON.stringify(e.data) : null, at: e.at,
+        };
+        const inserted = await trx('dossier_events').insert(row).onConflict(['dossier_code', 'event_key']).ignore().returning('id');
+        if (inserted.length === 0) {
+          // Written again under the same key: the workflow task that wrote it first died before it was recorded, and
+          // this one (which replays the same steps from the same history) is what the history will keep. Its values
+          // replace the first ones, the instants included, so the read model ends as the workflow did; nothing is
+          // sent twice (notifications and portal rows are keyed by the event).
+          await trx('dossier_events').where({ dossier_code: e.dossierCode, event_key: e.key })
+            .update({ reason: row.reason, data: row.data, at: row.at, actor: row.actor, actor_name: row.actor_name });
+        }
+        if (!e.dossier) return;
         await trx('dossiers').where({ code: e.dossierCode })
           .update({ ...toRow(e.dossier), updated_at: trx.fn.now() });
-        await enqueueStatusNotification(trx, e);
+        if (inserted.length > 0) await enqueueStatusNotification(trx, e);
       });
     },
 

@@ -61,6 +61,9 @@ export class TooManyRequestsError extends ApiError {
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03',
   '08000', '08001', '08003', '08004', '08006']);
 
+/** What node-postgres says, with no code, when its connection is cut or cannot be made. */
+const PG_CONNECTION_LOST = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed/;
+
 /**
  * A dependency that is away (PostgreSQL or Temporal down or restarting) or a dossier that did not answer in
  * time: 503, to be retried (with the same Idempotency-Key), never a 500.
@@ -75,7 +78,8 @@ function fromUnavailable(err: unknown): ApiError | undefined {
     return new ServiceUnavailableError('the workflow service is not reachable right now; retry shortly');
   }
   const code = (err as { code?: unknown })?.code;
-  if ((typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || (err as Error)?.name === 'KnexTimeoutError') {
+  if ((typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || (err as Error)?.name === 'KnexTimeoutError'
+    || (code === undefined && PG_CONNECTION_LOST.test((err as Error)?.message ?? ''))) {
     return new ServiceUnavailableError('the database is not reachable right now; retry shortly');
   }
   return undefined;

@@ -196,14 +196,14 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
    * failure) is shown to ops (dossier view, search attribute `NeedsAttention`, metric) and tried again
    * when ops repair the dossier; cancelling the run stops the dossier instead.
    */
-  function guarded<T extends object>(activities: T): T {
+  function guarded<T extends object>(activities: T, opts: { serial?: boolean } = {}): T {
     return new Proxy(activities, {
       get(target, name) {
         const call = (target as Record<string | symbol, (...args: unknown[]) => Promise<unknown>>)[name];
         return async (...args: unknown[]) => {
           for (;;) {
             try {
-              return await call(...args);
+              return await (opts.serial ? oneAtATime(() => call(...args)) : call(...args));
             } catch (err) {
               // an ordinary activity fails with an ActivityFailure around the cause, a local one with the cause itself
               const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -216,7 +216,19 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     });
   }
 
-  const db = guarded(patched('local-read-model') ? localDb : remoteDb);
+  /**
+   * Local activities one at a time: parallel branches that each await local activities would otherwise issue
+   * them in the order their results happened to come back, which a replay (after a worker restart or a cache
+   * eviction) cannot reproduce, and the run would be wedged by a nondeterminism error.
+   */
+  let localQueue: Promise<unknown> = Promise.resolve();
+  function oneAtATime<R>(fn: () => Promise<R>): Promise<R> {
+    const next = localQueue.then(fn, fn);
+    localQueue = next.catch(() => undefined);
+    return next;
+  }
+  const local = patched('local-read-model');
+  const db = guarded(local ? localDb : remoteDb, { serial: local && patched('serial-local-activities') });
   /** the read model written by an ordinary activity: runs only once what asked for it is in the history */
   const durableDb = guarded(remoteDb);
   const payActs = guarded(payments);
@@ -263,6 +275,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
           throw ApplicationFailure.create({
             type: FailureTypes.taskNotOpen,
             message: `task ${completion.taskId} is not open on dossier ${dossierCode}`,
+            // `taken`: another completion has it; `unknown`: this run has no such task (not opened yet, or not its own)
+            details: [task ? 'taken' : 'unknown'],
           });
         }
         const effect = task.effects[completion.outcome];

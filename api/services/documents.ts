@@ -1,15 +1,15 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { PostalService } from '../../activities/postal';
 import { inspectMedia, type DocumentLimits } from '../../lib/media';
 import type { DocumentStorage } from '../../lib/storage';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../../domain/status';
-import { observeDossierUpdate, postalDeliveredSignal } from '../../workflows/messages';
+import { postalDeliveredSignal } from '../../workflows/messages';
 import type { Principal } from '../auth';
 import { UUID } from '../boundary';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, type ProblemDetail } from '../errors';
+import { settledView } from './observe';
 import type { Validator } from '../validation';
 
 /** A document as submitted: uploaded bytes, or taken from the applicant's electronic data store. */
@@ -313,13 +313,7 @@ export function createDocumentService({ db, temporal, validator, storage, postal
       const handle = temporal.workflow.getHandle(order.dossier_code);
       await handle.signal(postalDeliveredSignal, { orderId, deliveredAt: iso(recorded.delivered_at) as string,
         receivedBy: recorded.received_by ?? undefined, actor });
-      let status: number;
-      try {
-        status = (await handle.executeUpdate(observeDossierUpdate)).status;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        status = (await handle.result()).status;
-      }
+      const { status } = await settledView(handle);
       const after = await db('postal_orders').where({ id: order.id }).first('late');
       return { orderId, dossierCode: order.dossier_code, deliveredAt: iso(recorded.delivered_at), late: after.late, status,
         statusLabel: STATUS_LABELS[status as DossierStatusCode] };

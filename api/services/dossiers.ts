@@ -22,6 +22,7 @@ import { checkJsonSize, INPUT_LIMITS } from '../boundary';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Validator } from '../validation';
 import { hopsOf } from './hops';
+import { settledView } from './observe';
 import { receiptsOf, settlePayment } from './payments';
 import { withoutDocuments, type DossierDocuments } from './documents';
 import type { ProcedureService } from './procedures';
@@ -324,7 +325,7 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
       const stored = await storeDocuments(code, body.documents ?? [], row.procedure_code, row.procedure_version, row.applicant.idNumber);
       const handle = temporal.workflow.getHandle(code);
       await handle.signal(supplementSignal, { actor: { username: 'applicant', fullName: row.applicant.fullName }, documents: stored, note: body.note });
-      const view = await handle.executeUpdate(observeDossierUpdate);
+      const view = await settledView(handle);
       return { code, ...statusOf(view.status), appointmentAt: view.appointmentAt ?? null };
     },
 
@@ -394,7 +395,7 @@ export function createDossierService({ db, temporal, taskQueue, procedures, vali
           issuedBy: principal.username });
       await handle.signal(paymentConfirmedSignal, { feeCode, channel: 'counter', receiptNo,
         actor: { username: principal.username, fullName: principal.fullName } });
-      const view = await handle.executeUpdate(observeDossierUpdate);
+      const view = await settledView(handle);
       return { code, feeCode, receiptNo, amount: Number(payment.amount), ...statusOf(view.status) };
     },
 

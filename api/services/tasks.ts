@@ -1,11 +1,12 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { STATUS_LABELS, type DossierStatusCode } from '../../domain/status';
-import { completeTaskUpdate, REASONED_EFFECTS, type DossierView } from '../../workflows/messages';
+import { completeTaskUpdate, FailureTypes, REASONED_EFFECTS, type DossierView } from '../../workflows/messages';
 import type { Principal } from '../auth';
 import { UUID } from '../boundary';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors';
 import type { Validator } from '../validation';
 
 type Officer = Principal & { kind: 'officer' };
@@ -37,6 +38,9 @@ function present(t: Record<string, any>) {
     form: t.form, createdAt: iso(t.created_at), outcome: t.outcome, completedBy: t.completed_by, completedAt: iso(t.completed_at),
   };
 }
+
+/** How recent a task must be for a refusal by its workflow to count as the workflow catching up after a crash. */
+const CATCH_UP_MS = 10 * 60_000;
 
 export interface TaskServiceDeps {
   db: Knex;
@@ -79,6 +83,18 @@ export function createTaskService({ db, temporal, validator, onCompleted }: Task
       return { status: row.status, currentSteps: row.current_steps ?? [],
         appointmentAt: row.appointment_at ? new Date(row.appointment_at).toISOString() : undefined };
     }
+  }
+
+  /**
+   * Whether the workflow refused a task the read model shows open because it is replaying after a crash: the task
+   * was opened by a workflow task that died before it was recorded, and the retried one opens it again (same id)
+   * in a moment. Only for a task opened lately; an older disagreement is answered as it is (409).
+   */
+  async function catchingUp(err: unknown, task: Record<string, any>): Promise<boolean> {
+    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+    if (!(cause instanceof ApplicationFailure) || cause.type !== FailureTypes.taskNotOpen || cause.details?.[0] !== 'unknown') return false;
+    const now = await db('tasks').where({ id: task.id }).first('state', 'created_at');
+    return Boolean(now && ['open', 'claimed'].includes(now.state) && Date.now() - new Date(now.created_at).getTime() < CATCH_UP_MS);
   }
 
   return {
@@ -186,11 +202,20 @@ export function createTaskService({ db, temporal, validator, onCompleted }: Task
         }
       }
       if (problems.length) throw new ValidationError('the completion is invalid', problems);
-      const view = await temporal.workflow.getHandle(task.dossier_code).executeUpdate(completeTaskUpdate, {
-        updateId,
-        args: [{ taskId: id, outcome: body.outcome, data: body.data, comment: body.comment,
-          actor: { username: officer.username, fullName: officer.fullName }, requestKey }],
-      });
+      let view: DossierView;
+      try {
+        view = await temporal.workflow.getHandle(task.dossier_code).executeUpdate(completeTaskUpdate, {
+          updateId,
+          args: [{ taskId: id, outcome: body.outcome, data: body.data, comment: body.comment,
+            actor: { username: officer.username, fullName: officer.fullName }, requestKey }],
+        });
+      } catch (err) {
+        if (await catchingUp(err, task)) {
+          throw new ServiceUnavailableError('the dossier is catching up after a restart and has not opened this task again yet; ' +
+            'retry shortly with the same Idempotency-Key');
+        }
+        throw err;
+      }
       onCompleted?.({ procedureCode: task.procedure_code, agency: task.agency_code, unit: task.unit_code, createdAt: task.created_at });
       return answer(view);
     },

@@ -4,7 +4,8 @@
  * dossier; a completion reaches the read model only once the workflow has it; a retried request whose
  * first attempt died is answered with the truth.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createDossierActivities } from '../../activities/dossier-activities';
 import { publishSamples } from '../../api/services/seed';
 import { SA } from '../../domain/search-attributes';
 import { withdrawSignal } from '../../workflows/messages';
@@ -281,6 +282,43 @@ test('a completion the workflow cannot answer in time (its worker gone) gets 503
   } finally {
     await gone.stop();
   }
+});
+
+test('a task the read model shows but the workflow has not opened (yet) gets 503 to retry while recent, 409 once old', async () => {
+  const code = await submitted();
+  const reception = await findTask(http, lan, code);
+  // as a workflow task that died after writing the row would leave it, until the retried one opens it again
+  const row = await env.db('tasks').where({ id: reception.id }).first();
+  const ghost = { ...row, id: randomUUID(), step_id: 'ghost', iteration: 1, outcomes: JSON.stringify(row.outcomes), form: null };
+  await env.db('tasks').insert(ghost);
+  const recent = await http.post(`/api/tasks/${ghost.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan);
+  expect(recent.status).toBe(503);
+  expect(recent.body.error.message).toMatch(/catching up/);
+  await env.db('tasks').where({ id: ghost.id }).update({ created_at: new Date(Date.now() - 3600_000) });
+  const old = await http.post(`/api/tasks/${ghost.id}/complete`, { outcome: 'accept', comment: 'ok' }, lan);
+  expect(old.status).toBe(409);
+  expect(old.body.error.code).toBe('TaskNotOpenError');
+});
+
+test('an event written again under its key (its first workflow task died) takes the values the history keeps', async () => {
+  const code = await submitted();
+  await findTask(http, lan, code);
+  const activities = createDossierActivities({ db: env.db, calendarFor: async () => { throw new Error('unused'); } });
+  const first = { dossierCode: code, key: 'wf-test-1', type: 'status', fromStatus: 1, toStatus: 2, actor: { username: 'lan' },
+    reason: 'first attempt', at: '2026-12-01T03:00:00.000Z', dossier: { status: 2, appointmentAt: '2026-12-04T03:00:00.000Z' } };
+  await activities.recordEvent(first);
+  await activities.recordEvent({ ...first, reason: 'the attempt recorded', at: '2026-12-01T03:01:00.000Z',
+    dossier: { status: 2, appointmentAt: '2026-12-04T03:01:00.000Z' } });
+  const events = await env.db('dossier_events').where({ dossier_code: code, event_key: 'wf-test-1' });
+  expect(events).toHaveLength(1);
+  expect(events[0]).toMatchObject({ reason: 'the attempt recorded' });
+  expect(new Date(events[0].at).toISOString()).toBe('2026-12-01T03:01:00.000Z');
+  expect(new Date((await dossierRow(code)).appointment_at).toISOString()).toBe('2026-12-04T03:01:00.000Z');
+  // told once on each channel, not twice
+  const told = await env.db('notifications').where({ dossier_code: code, event_key: 'wf-test-1' }).pluck('channel');
+  expect(told.sort()).toEqual(['email', 'in-app', 'sms']);
+  expect(await env.db('portal_outbox').join('dossier_events', 'dossier_events.id', 'portal_outbox.event_id')
+    .where({ 'dossier_events.dossier_code': code, 'dossier_events.event_key': 'wf-test-1' })).toHaveLength(1);
 });
 
 describe('a submission', () => {

@@ -57,7 +57,7 @@ export interface TestEnv {
 
 /** A worker on its own task queue and an API on a free port, over the run's PostgreSQL and Temporal. */
 export async function startTestEnv(opts: { api?: boolean; loginLimit?: number; dossierSettings?: Partial<DossierSettings>;
-  temporalWaitMs?: number; } = {}): Promise<TestEnv> {
+  temporalWaitMs?: number; workflowCacheSize?: number; } = {}): Promise<TestEnv> {
   installTestRuntime();
   const db = createDb(required('TEST_DATABASE_URL'));
   const address = required('TEST_TEMPORAL_ADDRESS');
@@ -72,14 +72,14 @@ export async function startTestEnv(opts: { api?: boolean; loginLimit?: number; d
   let apiUrl = '';
   if (opts.api !== false) {
     const app = createApp({ db, temporal: client, taskQueue, jwtSecret: JWT_SECRET, tokenTtl: '1h',
-      log: createLogger('silent'), loginLimit: opts.loginLimit ?? 1000, metrics, integrations, dossierSettings: opts.dossierSettings,
+      log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), loginLimit: opts.loginLimit ?? 1000, metrics, integrations, dossierSettings: opts.dossierSettings,
       temporalWaitMs: opts.temporalWaitMs,
       documents: { storage: documents.storage, postal: documents.postal, limits: TEST_DOCUMENT_LIMITS, postalCallbackSecret: TEST_POSTAL_SECRET } });
     server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
     apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     integrations.publicUrl = apiUrl;
   }
-  const worker = await createWorker({ db, connection: workerConnection, namespace: 'default', taskQueue,
+  const worker = await createWorker({ db, connection: workerConnection, namespace: 'default', taskQueue, workflowCacheSize: opts.workflowCacheSize,
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') }, metrics, integrations, documents });
   const running = worker.run();
   return {
