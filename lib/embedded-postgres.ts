@@ -304,7 +304,9 @@ async function launch(ctx: { binDir: string; dataDir: string; port: number; runA
   await makeWay(dataDir, log);
   await ensurePortFree(port, 'the embedded PostgreSQL', ctx.portSetting ?? 'EMBEDDED_PG_PORT');
   // its own process group: a Ctrl-C on the terminal reaches us, and we stop PostgreSQL last, in order
-  const child = spawn(join(ctx.binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'lc_messages=C'],
+  // TCP only: a Unix socket's lock file in the shared /tmp would outlive a killed server and, its process id taken
+  // by another program, refuse the next start; everything here connects over 127.0.0.1
+  const child = spawn(join(ctx.binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'lc_messages=C', '-c', 'unix_socket_directories='],
     { ...ctx.runAs, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const collect = (chunk: Buffer) => {
