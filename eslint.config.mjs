@@ -10,6 +10,34 @@ const bannedInWorkflows = [
   '../activities', '../activities/index', '../api/*', '../lib/*',
 ];
 
+// The layers, from the top: composition roots (worker.ts, api/server.ts, scripts/, bench/, test/) → api/, and workflows/ +
+// activities/ → stores/ (what both sides use to read and write the database, and the adapters) → lib/ (plumbing) and
+// domain/ (pure). An import never points up; `import type` of a contract is fine (workflows/messages is the one small
+// module of message definitions and names every layer may use).
+const up = (...folders) => `(^|/)(${folders.join('|')})(/|$)`;
+const rootWorker = '^([.][.]?/)+worker$';
+const workflowBodies = '(^|/)workflows(/(?!messages$)|$)';
+const layer = (files, regexes, message) => ({
+  files,
+  rules: {
+    '@typescript-eslint/no-restricted-imports': ['error', {
+      patterns: regexes.map((regex) => ({ regex, allowTypeImports: true, message })),
+    }],
+  },
+});
+const layers = [
+  layer(['domain/**/*.ts'], [up('lib', 'stores', 'activities', 'api', 'scripts', 'bench'), rootWorker, workflowBodies],
+    'domain/ is pure: it imports other domain modules only'),
+  layer(['lib/**/*.ts'], [up('stores', 'activities', 'api', 'scripts', 'bench'), rootWorker, workflowBodies],
+    'lib/ is plumbing: it imports lib/ and domain/ only'),
+  layer(['stores/**/*.ts'], [up('activities', 'api', 'scripts', 'bench'), rootWorker, workflowBodies],
+    'stores/ serve both the API and the worker: they import stores/, lib/ and domain/ only'),
+  layer(['activities/**/*.ts'], [up('api', 'scripts', 'bench'), rootWorker, workflowBodies],
+    'activities/ import stores/, lib/ and domain/ (and the message definitions), never the API'),
+  layer(['api/**/*.ts'], [up('activities', 'scripts', 'bench'), rootWorker, workflowBodies],
+    'api/ imports stores/, lib/ and domain/ (and the message definitions), never activities or workflow bodies'),
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', '.test-data/', 'coverage/'] },
   js.configs.recommended,
@@ -38,6 +66,7 @@ export default tseslint.config(
         { name: 'setInterval', message: 'use condition() or sleep(), not polling' }],
     },
   },
+  ...layers,
   {
     // generated from the JSON Schema: `{}` there is the schema's "any object" (e.g. the empty outcome)
     files: ['domain/procedure/definition.ts'],

@@ -6,15 +6,15 @@ import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createActivities } from './activities';
 import { failureInterceptors } from './activities/failures';
-import { createCalendarStore } from './activities/calendar-store';
+import { createCalendarStore } from './stores/calendar-store';
 import type { DocumentActivityDeps } from './activities/documents';
-import { createAdapters, type Adapters } from './lib/adapters';
+import { createAdapters, type Adapters } from './stores/adapters';
 import { loadConfig, type Config } from './lib/config';
 import { createDb } from './lib/db';
 import type { Integrations } from './lib/integrations';
 import { createLogger, type Logger } from './lib/logger';
 import type { Metrics } from './lib/metrics';
-import { startDispatchers } from './lib/outbox-dispatchers';
+import { startDispatchers } from './stores/outbox-dispatchers';
 import { connectWorker } from './lib/temporal';
 
 export interface WorkerDeps {

@@ -4,7 +4,7 @@ import type { DocumentStorage } from '../lib/storage';
 import type { Plan } from '../domain/plan';
 import type { Actor } from '../workflows/messages';
 import type { DocumentActivities, PostalOrder } from './documents-types';
-import { isInProvince, type PostalService } from './postal';
+import { isInProvince, type PostalService } from '../stores/postal';
 
 export interface DocumentActivityDeps {
   db: Knex;

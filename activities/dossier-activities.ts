@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { addDuration, addWorkingTime, durationToMs, workingTimeBetween, type CalendarConfig } from '../domain/calendar';
-import { enqueueStatusNotification } from './notifications';
+import { enqueueStatusNotification } from '../stores/notifications';
 import type { DossierActivities, DossierPatch } from './types';
 
 export interface ActivityDeps {

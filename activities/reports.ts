@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { createReportStore } from './reports-store';
+import { createReportStore } from '../stores/reports-store';
 import type { ActivityDeps } from './dossier-activities';
 
 /** What a late-list run produced: the month and how many entries each list has. */

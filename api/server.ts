@@ -3,7 +3,7 @@
  * TEMPORAL_ADDRESS, or inside `npm start`.
  */
 import type { Server } from 'node:http';
-import { createAdapters, type Adapters } from '../lib/adapters';
+import { createAdapters, type Adapters } from '../stores/adapters';
 import { loadConfig, type Config } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { startPlatform } from '../lib/platform';
+import { startPlatform } from '../scripts/platform';
 import { freePort } from '../lib/temporal-cli';
 
 const PASSWORD = 'demo@2026';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../api/app';
 import { createProcedureService, loadCompileContext } from '../api/services/procedures';
-import { publishSamples, readSeed, seedAccounts, seedRegistry, type DemoAccounts, type OrgRegistry } from '../api/services/seed';
+import { publishSamples, readSeed, seedAccounts, seedRegistry, type DemoAccounts, type OrgRegistry } from '../scripts/seed';
 import { compile } from '../domain/procedure/compile';
 import { createDb, migrateLatest, type Knex } from '../lib/db';
 import { startEmbeddedPostgres } from '../lib/embedded-postgres';

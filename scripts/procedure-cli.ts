@@ -9,7 +9,7 @@
  * Exit codes: 0 all good, 1 problems (each printed as `FILE: JSONPATH: message`), 2 wrong usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { shippedCompileContext } from '../api/services/seed';
+import { shippedCompileContext } from './seed';
 import { renderDiagram } from '../api/services/diagram';
 import { compile } from '../domain/procedure/compile';
 import type { Problem } from '../domain/plan';

@@ -5,7 +5,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ConfigError, describeConfig, loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { startPlatform, type Platform } from '../lib/platform';
+import { startPlatform, type Platform } from './platform';
 import { StartupError } from '../lib/processes';
 
 /** What a failed start prints: what failed and what to do, never a bare `undefined`. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { DateTime } from 'luxon';
-import type { CalendarStore } from '../../activities/calendar-store';
+import type { CalendarStore } from '../../stores/calendar-store';
 import { requireOfficer } from '../auth';
 import { validateCalendar, type Session } from '../../domain/calendar';
 import { NotFoundError, ValidationError, type ProblemDetail } from '../errors';

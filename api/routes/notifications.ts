@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type { Knex } from 'knex';
-import type { TemplateRenderer } from '../../activities/notifications-templates';
+import type { TemplateRenderer } from '../../stores/notifications-templates';
 import { requireOfficer } from '../auth';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors';
 import { pageOf, queryBool, queryEnum, queryText } from '../params';

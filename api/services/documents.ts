@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { PostalService } from '../../activities/postal';
+import type { PostalService } from '../../stores/postal';
 import { inspectMedia, type DocumentLimits } from '../../lib/media';
 import type { DocumentStorage } from '../../lib/storage';
 import { DossierStatus, STATUS_LABELS, isTerminal, type DossierStatusCode } from '../../domain/status';

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { enqueueStatusNotification } from '../../activities/notifications';
+import { enqueueStatusNotification } from '../../stores/notifications';
 import { DossierStatus, isTerminal } from '../../domain/status';
 import type { Logger } from '../../lib/logger';
 import { DOSSIER_WORKFLOW, paymentConfirmedSignal } from '../../workflows/messages';

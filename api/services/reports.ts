@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { createReportStore, type IndicatorRow, type PunctualityRow } from '../../activities/reports-store';
+import { createReportStore, type IndicatorRow, type PunctualityRow } from '../../stores/reports-store';
 import type { CalendarConfig } from '../../domain/calendar';
 import { GROUP_BYS, monthPeriod, parseBound, toCsv, type CsvColumn, type GroupBy, type PunctualityFigures } from '../../domain/reports';
 import { BadRequestError, NotFoundError, type ProblemDetail } from '../errors';

@@ -3,7 +3,7 @@
  * 500 (or left a dossier wedged) now gets its 4xx, and nothing behind the boundary moves.
  */
 import { randomUUID } from 'node:crypto';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { signBody, SIGNATURE_HEADER } from '../../lib/integrations';
 import { startTestEnv, TEST_SECRETS, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';

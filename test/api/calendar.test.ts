@@ -1,5 +1,5 @@
 /** The business calendar over the API: the yearly holiday table and an agency's office hours. */
-import { createCalendarStore } from '../../activities/calendar-store';
+import { createCalendarStore } from '../../stores/calendar-store';
 import { addDuration } from '../../domain/calendar';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { httpClient, type HttpClient } from '../support/http';

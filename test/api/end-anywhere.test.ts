@@ -5,9 +5,9 @@
  * cancelled, a partner dossier is withdrawn too, the run completes with nothing left waiting.
  * Real PostgreSQL, real Temporal, real HTTP.
  */
-import { createCalendarStore } from '../../activities/calendar-store';
+import { createCalendarStore } from '../../stores/calendar-store';
 import { addDuration } from '../../domain/calendar';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';

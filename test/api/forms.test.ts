@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DateTime } from 'luxon';
 import { createApp } from '../../api/app';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { parseQrText } from '../../domain/qr';
 import { createLogger } from '../../lib/logger';
 import { JWT_SECRET, startTestEnv, type TestEnv, testDocuments, TEST_DOCUMENT_LIMITS } from '../support/env';

@@ -3,7 +3,7 @@
  * by a leader (status 8) close open tasks and leave nothing waiting; the applicant's supplement resumes
  * the clock. Real PostgreSQL, real Temporal, real HTTP.
  */
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { createApp, type AppDeps } from '../../api/app';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { createLogger } from '../../lib/logger';
 import { JWT_SECRET, startTestEnv, type TestEnv, testDocuments, TEST_DOCUMENT_LIMITS } from '../support/env';
 import { birthRegistration } from '../support/factories';

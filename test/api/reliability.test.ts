@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createDossierActivities } from '../../activities/dossier-activities';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { SA } from '../../domain/search-attributes';
 import { withdrawSignal } from '../../workflows/messages';
 import { NativeConnection } from '@temporalio/worker';

@@ -3,7 +3,7 @@
  * and again, as every worker does after a restart or when its cache is full. Dossiers whose parallel branches write the read model
  * at the same time must replay without a nondeterminism error and reach their end.
  */
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';

@@ -4,7 +4,7 @@
  * Asia/Ho_Chi_Minh: [2026-03-01T00:00+07:00, 2026-04-01T00:00+07:00).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { previousMonth } from '../../domain/reports';
 import { LATE_LIST_SCHEDULE_ID, ensureLateListSchedule } from '../../lib/schedules/late-list';
 import { startTestEnv, type TestEnv } from '../support/env';

@@ -6,7 +6,7 @@
  * (a 15-day wait) runs on the time-skipping server in test/workflow/sample-posting.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { publishSamples, sampleProcedureFiles } from '../../api/services/seed';
+import { publishSamples, sampleProcedureFiles } from '../../scripts/seed';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration, sampleBirthApplication } from '../support/factories';
 import { httpClient, type HttpClient } from '../support/http';

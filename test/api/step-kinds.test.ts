@@ -3,7 +3,7 @@
  * digitize, decision, parallel (task + wait), notify, handoff to a procedure published on the platform
  * (a linked partner dossier run to its end), payment at the counter, task and return.
  */
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';
 import { keepHistory } from '../support/histories';

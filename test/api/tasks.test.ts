@@ -1,6 +1,6 @@
 /** The task inbox and completing tasks safely, over real HTTP with real PostgreSQL and Temporal. */
 import { randomBytes } from 'node:crypto';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { hashPassword } from '../../lib/passwords';
 import { DEMO_PASSWORD, startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';

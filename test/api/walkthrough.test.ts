@@ -2,7 +2,7 @@
  * The README walkthrough over real HTTP, real PostgreSQL and real Temporal: an online birth
  * registration goes from submission to "Đã trả kết quả" through three officers.
  */
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { SA } from '../../domain/search-attributes';
 import { startTestEnv, type TestEnv } from '../support/env';
 import { birthRegistration } from '../support/factories';

@@ -74,7 +74,7 @@ export class PlatformProcess {
     return `http://127.0.0.1:${this.ports.api}`;
   }
 
-  /** The embedded PostgreSQL's URL (user and password of lib/embedded-postgres.ts, database of lib/platform.ts). */
+  /** The embedded PostgreSQL's URL (user and password of lib/embedded-postgres.ts, database of scripts/platform.ts). */
   get databaseUrl(): string {
     return `postgres://onestop:onestop@127.0.0.1:${this.ports.pg}/onestop`;
   }

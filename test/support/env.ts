@@ -4,7 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { createLocalPostalService } from '../../activities/postal';
+import { createLocalPostalService } from '../../stores/postal';
 import { createApp } from '../../api/app';
 import { createDb, type Knex } from '../../lib/db';
 import { createLogger } from '../../lib/logger';

@@ -8,7 +8,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSeed, seedAccounts, seedRegistry, type DemoAccounts, type OrgRegistry } from '../../api/services/seed';
+import { readSeed, seedAccounts, seedRegistry, type DemoAccounts, type OrgRegistry } from '../../scripts/seed';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../domain/search-attributes';
 import { createDb, migrateLatest } from '../../lib/db';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';

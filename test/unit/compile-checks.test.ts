@@ -1,7 +1,7 @@
 /** Each publish-time check of the procedure compiler: a definition that fails it, with its path and message. */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { sampleProcedureFiles, shippedCompileContext } from '../../api/services/seed';
+import { sampleProcedureFiles, shippedCompileContext } from '../../scripts/seed';
 import { compile } from '../../domain/procedure/compile';
 import type { CompileContext } from '../../domain/plan';
 import { NOTIFICATION_TEMPLATES } from '../../domain/templates';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isInProvince } from '../../activities/postal';
+import { isInProvince } from '../../stores/postal';
 import { ConfigError, loadConfig } from '../../lib/config';
 import { inspectMedia } from '../../lib/media';
 import { createFileStorage, sha256Hex } from '../../lib/storage';

@@ -1,7 +1,7 @@
 import { mkdtempSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTemplateRenderer, TEMPLATES_DIR, UnknownTemplateError } from '../../activities/notifications-templates';
+import { createTemplateRenderer, TEMPLATES_DIR, UnknownTemplateError } from '../../stores/notifications-templates';
 import { NOTIFICATION_TEMPLATES, statusTemplate } from '../../domain/templates';
 import { backoffMs } from '../../lib/outbox';
 

@@ -5,7 +5,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createDossierService } from '../../api/services/dossiers';
 import { createProcedureService } from '../../api/services/procedures';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { Validator } from '../../api/validation';
 import { completeTaskUpdate, observeDossierUpdate, supplementSignal, withdrawSignal, getDossierQuery, type Actor } from '../../workflows/messages';
 import { startTestEnv, type TestEnv } from '../support/env';

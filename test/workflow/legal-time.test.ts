@@ -6,9 +6,9 @@
  */
 import { createDossierService } from '../../api/services/dossiers';
 import { createProcedureService } from '../../api/services/procedures';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { Validator } from '../../api/validation';
-import { createCalendarStore } from '../../activities/calendar-store';
+import { createCalendarStore } from '../../stores/calendar-store';
 import { SA } from '../../domain/search-attributes';
 import { APOLOGY_STEP } from '../../workflows/dossier';
 import { completeTaskUpdate, getDossierQuery, observeDossierUpdate, supplementSignal, type Actor } from '../../workflows/messages';

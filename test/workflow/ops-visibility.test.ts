@@ -5,7 +5,7 @@
  */
 import { createDossierService } from '../../api/services/dossiers';
 import { createProcedureService } from '../../api/services/procedures';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { Validator } from '../../api/validation';
 import { createWorker } from '../../worker';
 import { completeTaskUpdate, getDossierQuery, observeDossierUpdate, type Actor } from '../../workflows/messages';

@@ -5,9 +5,9 @@
  */
 import { createDossierService } from '../../api/services/dossiers';
 import { createProcedureService } from '../../api/services/procedures';
-import { publishSamples } from '../../api/services/seed';
+import { publishSamples } from '../../scripts/seed';
 import { Validator } from '../../api/validation';
-import { createCalendarStore } from '../../activities/calendar-store';
+import { createCalendarStore } from '../../stores/calendar-store';
 import { addWorkingTime, workingTimeBetween } from '../../domain/calendar';
 import type { Principal } from '../../api/auth';
 import { completeTaskUpdate, getDossierQuery, observeDossierUpdate, type Actor } from '../../workflows/messages';

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { join } from 'node:path';
-import { createLocalPostalService } from '../activities/postal';
-import type { Config } from './config';
-import { resolveIntegrations } from './integrations';
-import { createFileStorage } from './storage';
+import { createLocalPostalService } from './postal';
+import type { Config } from '../lib/config';
+import { resolveIntegrations } from '../lib/integrations';
+import { createFileStorage } from '../lib/storage';
 
 /**
  * The outside world as this configuration reaches it: the payment provider's and partners' keys, the

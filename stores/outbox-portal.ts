@@ -9,9 +9,9 @@
  */
 import type { Knex } from 'knex';
 import { STATUS_LABELS, type DossierStatusCode } from '../domain/status';
-import type { Logger } from './logger';
-import { backoffMs, DEFAULT_RETRY, describeError, PermanentDeliveryError, startLoop, type DispatcherLoop, type RetryPolicy } from './outbox';
-import type { PortalAdapter, PortalStatusChange } from './portal';
+import type { Logger } from '../lib/logger';
+import { backoffMs, DEFAULT_RETRY, describeError, PermanentDeliveryError, startLoop, type DispatcherLoop, type RetryPolicy } from '../lib/outbox';
+import type { PortalAdapter, PortalStatusChange } from '../lib/portal';
 
 export interface PortalDispatcherDeps {
   db: Knex;

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompileContext } from '../../domain/plan';
-import { NOTIFICATION_TEMPLATES } from '../../domain/templates';
-import { hashPassword } from '../../lib/passwords';
-import { createProcedureService } from './procedures';
+import type { CompileContext } from '../domain/plan';
+import { NOTIFICATION_TEMPLATES } from '../domain/templates';
+import { hashPassword } from '../lib/passwords';
+import { createProcedureService } from '../api/services/procedures';
 
 export interface OrgRegistry {
   roles: { code: string; name: string }[];
@@ -16,8 +16,8 @@ export interface DemoAccounts {
   accounts: { username: string; fullName: string; agency: string; unit: string; roles: string[] }[];
 }
 
-const seedsDir = join(__dirname, '..', '..', 'seeds');
-const proceduresDir = join(__dirname, '..', '..', 'procedures');
+const seedsDir = join(__dirname, '..', 'seeds');
+const proceduresDir = join(__dirname, '..', 'procedures');
 
 export function readSeed<T>(name: string): T {
   return JSON.parse(readFileSync(join(seedsDir, name), 'utf8')) as T;

@@ -5,15 +5,15 @@
  */
 import type { Knex } from 'knex';
 import { join } from 'node:path';
-import { createTemplateRenderer } from '../activities/notifications-templates';
-import type { Config } from './config';
-import type { Logger } from './logger';
-import { createSmtpMailer } from './mail';
-import { startMailSink } from './mail-sink';
+import { createTemplateRenderer } from './notifications-templates';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { createSmtpMailer } from '../lib/mail';
+import { startMailSink } from '../lib/mail-sink';
 import { startNotificationDispatcher } from './outbox-notifications';
 import { startPortalDispatcher } from './outbox-portal';
-import { createHttpPortal } from './portal';
-import { createHttpSmsGateway, createLocalSmsGateway } from './sms';
+import { createHttpPortal } from '../lib/portal';
+import { createHttpSmsGateway, createLocalSmsGateway } from '../lib/sms';
 
 export interface Dispatchers {
   /** where email goes: the SMTP URL, or the local sink's folder */

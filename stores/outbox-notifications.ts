@@ -6,11 +6,11 @@
  * so the rare resend after a crash between sending and committing can be recognised downstream.
  */
 import type { Knex } from 'knex';
-import type { TemplateRenderer } from '../activities/notifications-templates';
-import type { Logger } from './logger';
-import type { Mailer } from './mail';
-import { backoffMs, DEFAULT_RETRY, describeError, PermanentDeliveryError, startLoop, type DispatcherLoop, type RetryPolicy } from './outbox';
-import type { SmsGateway } from './sms';
+import type { TemplateRenderer } from './notifications-templates';
+import type { Logger } from '../lib/logger';
+import type { Mailer } from '../lib/mail';
+import { backoffMs, DEFAULT_RETRY, describeError, PermanentDeliveryError, startLoop, type DispatcherLoop, type RetryPolicy } from '../lib/outbox';
+import type { SmsGateway } from '../lib/sms';
 
 export interface NotificationDispatcherDeps {
   db: Knex;
