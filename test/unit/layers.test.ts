@@ -9,7 +9,8 @@ async function problems(file: string, code: string): Promise<string[]> {
   const run = spawnSync(join(root, 'node_modules', '.bin', 'eslint'), ['--stdin', '--stdin-filename', file, '--format', 'json'],
     { cwd: root, input: code, encoding: 'utf8' });
   const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string; message: string }[] }[];
-  return result.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message);
+  return result.messages.filter((m) => ['@typescript-eslint/no-restricted-imports', 'no-restricted-imports'].includes(m.ruleId))
+    .map((m) => m.message);
 }
 
 test.each([
@@ -20,6 +21,7 @@ test.each([
   ['activities/probe.ts', "import { createApp } from '../api/app';"],
   ['api/probe.ts', "import { createActivities } from '../activities';"],
   ['api/probe.ts', "import { dossierWorkflow } from '../workflows/dossier';"],
+  ['workflows/steps/probe.ts', "import { createDb } from '../../lib/db';"],
 ])('%s may not import upward: %s', async (file, code) => {
   expect(await problems(file, `${code}\nexport const used = 1;\n`)).toHaveLength(1);
 });
