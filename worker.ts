@@ -15,7 +15,7 @@ import type { Integrations } from './lib/integrations';
 import { createLogger, type Logger } from './lib/logger';
 import type { Metrics } from './lib/metrics';
 import { startDispatchers } from './stores/outbox-dispatchers';
-import { connectWorker } from './lib/temporal';
+import { connectWorker, fromNewestEvent } from './lib/temporal';
 
 export interface WorkerDeps {
   db: Knex;
@@ -55,13 +55,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       calendarFor: createCalendarStore(deps.db).calendarFor,
       integrations: deps.integrations,
       onAttention: deps.metrics?.countAttention,
-      cancelRequestCause: async (execution) => {
-        // the newest events first: the cancel request is near the end of the history
-        const { history } = await deps.connection!.workflowService.getWorkflowExecutionHistoryReverse({
-          namespace: deps.namespace, execution, maximumPageSize: 100 });
-        const requested = history?.events?.find((e) => e.workflowExecutionCancelRequestedEventAttributes);
-        return requested?.workflowExecutionCancelRequestedEventAttributes?.cause?.trim() || undefined;
-      },
+      // the cancel request is near the end of the history
+      cancelRequestCause: (execution) => fromNewestEvent(deps.connection!.workflowService, deps.namespace, execution,
+        (e) => e.workflowExecutionCancelRequestedEventAttributes?.cause?.trim() || undefined),
       ...deps.documents,
     }),
   });

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { addDuration, addWorkingTime, durationToMs, workingTimeBetween, type CalendarConfig } from '../domain/calendar';
-import { enqueueStatusNotification } from '../stores/notifications';
-import type { DossierActivities, DossierPatch } from './types';
+import { closeOpenWork, recordDossierEvent } from '../stores/dossier-records';
+import type { DossierActivities } from './types';
 
 export interface ActivityDeps {
   db: Knex;
@@ -13,54 +13,13 @@ export interface ActivityDeps {
   calendarFor(agencyCode: string): Promise<CalendarConfig>;
 }
 
-const PATCH_COLUMNS: Record<keyof DossierPatch, string> = {
-  status: 'status',
-  currentSteps: 'current_steps',
-  acceptedAt: 'accepted_at',
-  appointmentAt: 'appointment_at',
-  originalAppointmentAt: 'original_appointment_at',
-  overdue: 'overdue',
-  finishedAt: 'finished_at',
-  returnedAt: 'returned_at',
-  supplementCount: 'supplement_count',
-};
-
-function toRow(patch: DossierPatch): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [field, column] of Object.entries(PATCH_COLUMNS) as [keyof DossierPatch, string][]) {
-    const value = patch[field];
-    if (value === undefined) continue;
-    row[column] = field === 'currentSteps' ? JSON.stringify(value) : value;
-  }
-  return row;
-}
-
 /** The dossier's read model in PostgreSQL: history, row and tasks, written idempotently. */
 type CoreActivities = Omit<DossierActivities, 'digitize' | 'requestPayments' | 'unpaidFees' | 'createLinkedDossier' | 'closeHandoff' | 'notify'>;
 
 export function createDossierActivities({ db, calendarFor, onAttention, cancelRequestCause }: ActivityDeps): CoreActivities {
   return {
     async recordEvent(e) {
-      await db.transaction(async (trx) => {
-        const row = {
-          dossier_code: e.dossierCode, event_key: e.key, type: e.type, from_status: e.fromStatus,
-          to_status: e.toStatus, step_id: e.stepId, actor: e.actor.username, actor_name: e.actor.fullName,
-          reason: e.reason, data: e.data ? JSON.stringify(e.data) : null, at: e.at,
-        };
-        const inserted = await trx('dossier_events').insert(row).onConflict(['dossier_code', 'event_key']).ignore().returning('id');
-        if (inserted.length === 0) {
-          // Written again under the same key: the workflow task that wrote it first died before it was recorded, and
-          // this one (which replays the same steps from the same history) is what the history will keep. Its values
-          // replace the first ones, the instants included, so the read model ends as the workflow did; nothing is
-          // sent twice (notifications and portal rows are keyed by the event).
-          await trx('dossier_events').where({ dossier_code: e.dossierCode, event_key: e.key })
-            .update({ reason: row.reason, data: row.data, at: row.at, actor: row.actor, actor_name: row.actor_name });
-        }
-        if (!e.dossier) return;
-        await trx('dossiers').where({ code: e.dossierCode })
-          .update({ ...toRow(e.dossier), updated_at: trx.fn.now() });
-        if (inserted.length > 0) await enqueueStatusNotification(trx, e);
-      });
+      await db.transaction((trx) => recordDossierEvent(trx, e));
     },
 
     async computeDue({ agencyCode, from, duration }) {
@@ -116,12 +75,7 @@ export function createDossierActivities({ db, calendarFor, onAttention, cancelRe
     },
 
     async cancelOpenTasks({ dossierCode, reason }) {
-      return db.transaction(async (trx) => {
-        await trx('payments').where({ dossier_code: dossierCode, state: 'pending' }).update({ state: 'cancelled' });
-        const cancelled: number = await trx('tasks').where({ dossier_code: dossierCode }).whereIn('state', ['open', 'claimed'])
-          .update({ state: 'cancelled', comment: reason });
-        return cancelled;
-      });
+      return db.transaction((trx) => closeOpenWork(trx, dossierCode, reason));
     },
   };
 }

@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { createLogger, type Logger } from './logger';
 import { ensurePortFree, readPidFile, reclaimOrphan, isRunning, StartupError } from './processes';
-import { supervise, type ProcessExit, type SupervisedProcess } from './supervisor';
+import { supervise, trackChild, type SupervisedProcess } from './supervisor';
 
 /** Where PostgreSQL goes, as root, when the `postgres` user cannot reach the project's folder. */
 export const DEFAULT_FALLBACK_DIR = '/var/lib/onestop';
@@ -319,24 +319,16 @@ async function launch(ctx: { binDir: string; dataDir: string; port: number; runA
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<ProcessExit>((resolvePromise) => {
-    child.once('exit', (code, signal) => resolvePromise({ code, signal }));
-    child.once('error', (err) => { tail.push(err.message); resolvePromise({ code: null, signal: null }); });
-  });
-  // if we end without stopping it (an uncaught error), PostgreSQL ends too, cleanly
-  const stopOnExit = () => { child.kill('SIGINT'); };
-  process.once('exit', stopOnExit);
-  void exited.then(() => process.off('exit', stopOnExit));
-  let ended = false;
-  void exited.then(() => { ended = true; });
+  // SIGINT: fast shutdown, open transactions roll back, everything committed is kept (also if we end without stopping it)
+  const tracked = trackChild(child, { signal: 'SIGINT', graceMs: 30_000, onError: (err) => tail.push(err.message) });
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     const client = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres', connectionTimeoutMillis: 2_000 });
     const ready = await client.connect().then(() => true, () => false);
     await client.end().catch(() => undefined);
-    if (ready && !ended) break;
-    if (ended) {
+    if (ready && !tracked.ended) break;
+    if (tracked.ended) {
       throw new StartupError(`PostgreSQL (${dataDir}, port ${port}) stopped while starting:\n    ${tail.join('\n    ')}`,
         'PostgreSQL\'s last lines above say why; LOG_LEVEL=debug shows all of its output');
     }
@@ -347,16 +339,5 @@ async function launch(ctx: { binDir: string; dataDir: string; port: number; runA
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    pid: child.pid!,
-    exited,
-    async stop() {
-      if (ended) return;
-      // fast shutdown: open transactions roll back, everything committed is kept
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return tracked;
 }

@@ -2,6 +2,7 @@
  * Keeps a child process of the embedded default running: when it dies on its own (killed, crashed), it
  * is started again the same way (same port, same data) after a backoff, with a log line each time.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from './logger';
 
 /** How a process ended. */
@@ -108,6 +109,38 @@ export async function supervise(start: () => Promise<SupervisedProcess>, opts: S
       wake?.();
       await restarting;
       await current?.stop();
+    },
+  };
+}
+
+/** A spawned child tracked until it ends: {@link SupervisedProcess} plus whether it has ended yet. */
+export interface TrackedChild extends SupervisedProcess {
+  readonly ended: boolean;
+}
+
+/**
+ * Ties a spawned child to this process: it is stopped with `signal` when we exit without stopping it (an
+ * uncaught error), and `stop()` sends `signal`, then SIGKILL after `graceMs`, and resolves once it has ended.
+ */
+export function trackChild(child: ChildProcess, opts: { signal: NodeJS.Signals; graceMs: number; onError?(err: Error): void }): TrackedChild {
+  const exited = new Promise<ProcessExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (err) => { opts.onError?.(err); resolve({ code: null, signal: null }); });
+  });
+  const stopOnExit = () => { child.kill(opts.signal); };
+  process.once('exit', stopOnExit);
+  let ended = false;
+  void exited.then(() => { ended = true; process.off('exit', stopOnExit); });
+  return {
+    pid: child.pid!,
+    exited,
+    get ended() { return ended; },
+    async stop() {
+      if (ended) return;
+      child.kill(opts.signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.graceMs);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

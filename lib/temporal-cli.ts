@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { createConnection } from 'node:net';
 import { createLogger, type Logger } from './logger';
 import { ensurePortFree, reclaimOrphan, removePidFile, StartupError, writePidFile } from './processes';
-import { supervise, type ProcessExit, type SupervisedProcess } from './supervisor';
+import { supervise, trackChild, type SupervisedProcess } from './supervisor';
 
 const toolsBin = join(__dirname, '..', '.tools', 'temporal', 'bin');
 
@@ -105,9 +105,6 @@ async function launchDevServer(opts: DevServerOptions, args: string[], log: Logg
   if (opts.uiPort) await ensurePortFree(opts.uiPort, 'the Temporal Web UI', opts.portSettings?.uiPort ?? 'TEMPORAL_UI_PORT');
   // its own process group: Ctrl-C reaches us first, and we stop the server after the worker
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  // if we end without stopping it (an uncaught error), the server ends too
-  const stopOnExit = () => { child.kill('SIGTERM'); };
-  process.once('exit', stopOnExit);
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -116,13 +113,10 @@ async function launchDevServer(opts: DevServerOptions, args: string[], log: Logg
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<ProcessExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (err) => { output += err.message; resolve({ code: null, signal: null }); });
-  });
-  let ended = false;
-  void exited.then(() => { ended = true; process.off('exit', stopOnExit); });
-  const ready = waitForPort(opts.port, 60_000, () => ended);
+  // stopped with SIGTERM, also if we end without stopping it (an uncaught error)
+  const tracked = trackChild(child, { signal: 'SIGTERM', graceMs: 10_000, onError: (err) => { output += err.message; } });
+  const { exited } = tracked;
+  const ready = waitForPort(opts.port, 60_000, () => tracked.ended);
   const first = await Promise.race([ready.then(() => 'ready' as const, (err: Error) => err), exited.then(() => 'exited' as const)]);
   if (first instanceof Error) {
     child.kill('SIGKILL');
@@ -133,17 +127,7 @@ async function launchDevServer(opts: DevServerOptions, args: string[], log: Logg
     throw new StartupError(`the Temporal dev server (${opts.cli}) exited at start:\n    ${output.trim().split('\n').join('\n    ')}`,
       'its last lines above say why; LOG_LEVEL=debug shows all of its output');
   }
-  return {
-    pid: child.pid!,
-    exited,
-    async stop() {
-      if (ended) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return tracked;
 }
 
 async function waitForPort(port: number, timeoutMs: number, giveUp: () => boolean = () => false): Promise<void> {

@@ -49,3 +49,20 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
     searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, typeIds[type]])),
   });
 }
+
+type HistoryReverse = Awaited<ReturnType<Connection['workflowService']['getWorkflowExecutionHistoryReverse']>>;
+type HistoryEvent = NonNullable<NonNullable<HistoryReverse['history']>['events']>[number];
+
+/**
+ * What `pick` finds in the newest event of a run that has it, reading the run's history backwards (at most
+ * `limit` events): e.g. the reason ops gave when they cancelled or terminated it.
+ */
+export async function fromNewestEvent<T>(service: Connection['workflowService'], namespace: string,
+  execution: { workflowId: string; runId?: string }, pick: (e: HistoryEvent) => T | null | undefined, limit = 100): Promise<T | undefined> {
+  const { history } = await service.getWorkflowExecutionHistoryReverse({ namespace, execution, maximumPageSize: limit });
+  for (const event of history?.events ?? []) {
+    const found = pick(event);
+    if (found !== undefined && found !== null) return found;
+  }
+  return undefined;
+}

@@ -13,6 +13,7 @@ import type {
   DossierWorkflowInput,
   PartnerAnswerInput,
   PostalDeliveredInput,
+  ResumeState,
   SupplementInput,
 } from './messages';
 
@@ -62,16 +63,11 @@ export class Continue extends Error {
   }
 }
 
-export interface DossierState {
-  status: DossierStatusCode;
-  eventCount: number;
-  appointmentAt?: string;
-  originalAppointmentAt?: string;
-  overdue: boolean;
-  supplementCount: number;
+/** Everything the interpreter knows of the dossier; what a continuation carries over is its `ResumeState` part. */
+export interface DossierState extends Pick<ResumeState, 'status' | 'eventCount' | 'appointmentAt' | 'originalAppointmentAt'
+  | 'overdue' | 'supplementCount' | 'lastActor'> {
   /** a wait the law does not count is running: the legal clock stands still, as in a supplement */
   clockPaused: boolean;
-  lastActor: Actor;
   current: Set<string>;
   openTasks: Record<string, OpenTask>;
   iterations: Record<string, number>;

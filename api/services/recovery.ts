@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { enqueueStatusNotification } from '../../stores/notifications';
+import { closeOpenWork, recordDossierEvent } from '../../stores/dossier-records';
 import { DossierStatus, isTerminal } from '../../domain/status';
 import type { Logger } from '../../lib/logger';
+import { fromNewestEvent } from '../../lib/temporal';
 import { DOSSIER_WORKFLOW, paymentConfirmedSignal } from '../../workflows/messages';
 import type { DossierService } from './dossiers';
 
@@ -50,9 +51,8 @@ export function createRecovery({ db, temporal, dossiers, log }: RecoveryDeps) {
 
   /** The stop's reason: ours, followed by what ops typed when they terminated the run (its last event says). */
   async function terminationReason(workflowId: string, runId: string): Promise<string> {
-    const { history } = await temporal.workflowService.getWorkflowExecutionHistoryReverse({ namespace: temporal.options.namespace,
-      execution: { workflowId, runId }, maximumPageSize: 1 });
-    const typed = history?.events?.[0]?.workflowExecutionTerminatedEventAttributes?.reason?.trim();
+    const typed = await fromNewestEvent(temporal.workflowService, temporal.options.namespace, { workflowId, runId },
+      (e) => e.workflowExecutionTerminatedEventAttributes?.reason?.trim(), 1);
     return typed ? `${TERMINATED_BY_OPS}: ${typed.slice(0, 1000)}` : TERMINATED_BY_OPS;
   }
 
@@ -77,17 +77,10 @@ export function createRecovery({ db, temporal, dossiers, log }: RecoveryDeps) {
       if (run.status.name === 'TERMINATED' || run.status.name === 'CANCELLED') {
         const reason = await terminationReason(run.workflowId, run.runId);
         await db.transaction(async (trx) => {
-          const event = { dossierCode: row.code, key: `run-ended:${run.runId}`, type: 'status', fromStatus: row.status,
-            toStatus: DossierStatus.Stopped, actor: { username: 'system' }, reason, at };
-          const inserted = await trx('dossier_events').insert({ dossier_code: row.code, event_key: event.key, type: 'status',
-            from_status: row.status, to_status: DossierStatus.Stopped, actor: 'system', reason, at })
-            .onConflict(['dossier_code', 'event_key']).ignore().returning('id');
-          if (inserted.length === 0) return;
-          await trx('dossiers').where({ code: row.code }).update({ status: DossierStatus.Stopped, current_steps: JSON.stringify([]),
-            finished_at: at, updated_at: trx.fn.now() });
-          await trx('tasks').where({ dossier_code: row.code }).whereIn('state', ['open', 'claimed']).update({ state: 'cancelled', comment: TERMINATED_BY_OPS });
-          await trx('payments').where({ dossier_code: row.code, state: 'pending' }).update({ state: 'cancelled' });
-          await enqueueStatusNotification(trx, event);
+          const recorded = await recordDossierEvent(trx, { dossierCode: row.code, key: `run-ended:${run.runId}`, type: 'status',
+            fromStatus: row.status, toStatus: DossierStatus.Stopped, actor: { username: 'system' }, reason, at,
+            dossier: { status: DossierStatus.Stopped, currentSteps: [], finishedAt: at } });
+          if (recorded) await closeOpenWork(trx, row.code, reason);
         });
         log.warn({ dossierCode: row.code, runId: run.runId }, 'a dossier whose run was terminated is recorded as stopped (status 8)');
       } else if (!row.attention) {
